@@ -1,0 +1,110 @@
+"""Reading the corpus: which files are articles, their text and their line table.
+
+A source is named by its path relative to the corpus root (POSIX separators), so nested
+folders work and names are stable across machines.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+
+class Line(BaseModel):
+    number: int  # 1-based
+    start: int  # offset of the first character in the file's text
+    end: int  # offset after the last character, the newline excluded
+    text: str
+
+
+class Article(BaseModel):
+    source: str
+    text: str
+    lines: list[Line]
+
+    def line_at(self, offset: int) -> Line:
+        """The line containing character `offset`."""
+        lo, hi = 0, len(self.lines) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.lines[mid].start <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return self.lines[lo]
+
+
+class UnreadableSource(Exception):
+    """A corpus file that is not an article: binary, not UTF-8, or empty."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    source: str
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def line_table(text: str) -> list[Line]:
+    lines: list[Line] = []
+    start = 0
+    for number, raw in enumerate(text.split("\n"), start=1):
+        body = raw[:-1] if raw.endswith("\r") else raw
+        lines.append(Line(number=number, start=start, end=start + len(body), text=body))
+        start += len(raw) + 1
+    if len(lines) > 1 and lines[-1].text == "" and text.endswith("\n"):
+        lines.pop()  # the final newline does not open another line
+    return lines
+
+
+def decode(data: bytes, source: str) -> str:
+    if not data.strip():
+        raise UnreadableSource(f"{source}: empty file")
+    if b"\x00" in data:
+        raise UnreadableSource(f"{source}: binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableSource(f"{source}: not valid UTF-8 (byte {exc.start})") from None
+    # A BOM is not part of the first line; offsets count from after it, as Python reads them.
+    return text.removeprefix("\ufeff")
+
+
+def read_article(path: Path, source: str) -> Article:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableSource(f"{source}: cannot be read ({exc.strerror})") from None
+    text = decode(data, source)
+    return Article(source=source, text=text, lines=line_table(text))
+
+
+def list_sources(root: Path) -> Iterator[SourceFile]:
+    """Every regular .txt file below `root`, in a stable order; links leading out are ignored."""
+    root = root.resolve()
+    for path in sorted(root.rglob("*.txt")):
+        try:
+            resolved = path.resolve()
+            if not resolved.is_relative_to(root) or not resolved.is_file():
+                continue
+            stat = resolved.stat()
+        except OSError:
+            continue  # vanished or unreadable while listing; the next run sees it again
+        source = path.relative_to(root).as_posix()
+        yield SourceFile(source=source, path=resolved, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+
+
+def resolve_source(root: Path, source: str) -> Path | None:
+    """The file for `source` if it is a .txt article inside `root`; None otherwise."""
+    if not source or "\x00" in source or not source.endswith(".txt"):
+        return None
+    root = root.resolve()
+    try:
+        path = (root / source).resolve()
+    except (OSError, ValueError):
+        return None
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path

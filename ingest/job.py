@@ -1,0 +1,165 @@
+"""The ingest job: bring the Chroma store in line with the corpus folder, incrementally.
+
+Per source file: unchanged (same size and mtime, or same sha256) is skipped without embedding;
+new or changed is split, embedded and replaced; deleted is removed; unreadable is reported and
+skipped, keeping whatever was stored for it before.
+
+Crash safety: a batch of files is first marked incomplete in the manifest, then its old units
+are deleted and the new ones upserted under stable ids, then it is marked complete. A run
+killed anywhere leaves files marked incomplete (or unmarked), which the next run redoes;
+nothing is duplicated and nothing is orphaned.
+"""
+
+import hashlib
+import time
+
+import numpy as np
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel
+from tqdm import tqdm
+
+from ingest.corpus import SourceFile, UnreadableSource, decode, line_table, list_sources
+from ingest.corpus import Article
+from ingest.embedder import MiniLMEmbedding
+from ingest.settings import Settings
+from ingest.store import FileRecord, UnitStore
+from ingest.units import SCHEMA_VERSION, Unit, split_article
+
+# Files are written in groups of about this many units: big enough for efficient embedding
+# batches and Chroma writes, small enough that a crash redoes little.
+GROUP_UNITS = 1024
+
+
+class Skipped(BaseModel):
+    source: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    added: list[str] = []
+    updated: list[str] = []
+    deleted: list[str] = []
+    unchanged: int = 0
+    skipped: list[Skipped] = []
+    units_written: int = 0
+    units_total: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+
+class CorpusMissing(Exception):
+    pass
+
+
+class _Pending(BaseModel):
+    file: SourceFile
+    sha256: str
+    units: list[Unit]
+    is_new: bool
+
+
+def _read(file: SourceFile) -> tuple[bytes, str]:
+    try:
+        data = file.path.read_bytes()
+    except OSError as exc:
+        raise UnreadableSource(f"{file.source}: cannot be read ({exc.strerror})") from None
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def run_ingest(
+    settings: Settings,
+    store: UnitStore,
+    embedder: Callable[[], MiniLMEmbedding],
+    progress: bool = True,
+) -> IngestReport:
+    """Ingest `settings.corpus_dir` into `store`; `embedder` is called only if needed."""
+    started = time.perf_counter()
+    root = Path(settings.corpus_dir)
+    if not root.is_dir():
+        raise CorpusMissing(f"corpus folder not found: {root}")
+    report = IngestReport()
+    records = store.file_records()
+    files = list(list_sources(root))
+    listed = {f.source for f in files}
+
+    gone = sorted(s for s in records if s not in listed)
+    if gone:
+        store.delete_sources(gone)
+        store.drop_file_records(gone)
+        report.deleted = gone
+
+    pending: list[_Pending] = []
+    for file in files:
+        record = records.get(file.source)
+        fresh = record is not None and store.compatible(record)
+        if fresh and record.size == file.size and record.mtime_ns == file.mtime_ns:
+            report.unchanged += 1
+            continue
+        try:
+            data, sha = _read(file)
+            if fresh and record.sha256 == sha:
+                # Touched but not changed: remember the new mtime, embed nothing.
+                store.put_file_records([_record(file, sha, record.units, complete=True)])
+                report.unchanged += 1
+                continue
+            text = decode(data, file.source)
+        except UnreadableSource as exc:
+            report.skipped.append(Skipped(source=file.source, reason=str(exc)))
+            continue
+        article = Article(source=file.source, text=text, lines=line_table(text))
+        units = split_article(article)
+        if not units:
+            report.skipped.append(Skipped(source=file.source, reason=f"{file.source}: no sentences found"))
+            continue
+        pending.append(_Pending(file=file, sha256=sha, units=units, is_new=record is None))
+
+    if pending:
+        model = embedder()
+        total = sum(len(p.units) for p in pending)
+        with tqdm(total=total, unit="unit", desc="embedding", disable=not progress) as bar:
+            for group in _groups(pending):
+                _write_group(store, model, group, bar)
+        report.units_written = total
+        for p in pending:
+            (report.added if p.is_new else report.updated).append(p.file.source)
+    report.units_total = store.count()
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _record(file: SourceFile, sha: str, units: int, complete: bool) -> FileRecord:
+    return FileRecord(
+        source=file.source, sha256=sha, size=file.size, mtime_ns=file.mtime_ns,
+        units=units, complete=complete, schema=SCHEMA_VERSION,
+    )
+
+
+def _groups(pending: list[_Pending]) -> list[list[_Pending]]:
+    groups: list[list[_Pending]] = [[]]
+    size = 0
+    for p in pending:
+        if size >= GROUP_UNITS:
+            groups.append([])
+            size = 0
+        groups[-1].append(p)
+        size += len(p.units)
+    return groups
+
+
+def _write_group(store: UnitStore, model: MiniLMEmbedding, group: list[_Pending], bar: tqdm) -> None:
+    store.put_file_records([_record(p.file, p.sha256, len(p.units), complete=False) for p in group])
+    store.delete_sources([p.file.source for p in group])
+    units = [u for p in group for u in p.units]
+    texts = [u.retrieval_text() for u in units]
+    step = model.embed_batch_size * 4
+    parts = []
+    for begin in range(0, len(texts), step):
+        parts.append(model.embed(texts[begin : begin + step]))
+        bar.update(min(step, len(texts) - begin))
+    store.upsert(units, np.vstack(parts))
+    store.put_file_records([_record(p.file, p.sha256, len(p.units), complete=True) for p in group])

@@ -1,0 +1,45 @@
+"""All configuration, read once from `CITELINE_*` environment variables.
+
+It lives in `ingest/` because that is the bottom layer: the service, the CLI and the eval
+harness import it from here without creating a cycle.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITELINE_", extra="ignore")
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of UTF-8 .txt articles.")
+    data_dir: Path = Field(Path(".citeline"), description="Embedded Chroma + ingest manifest.")
+    chroma_url: str | None = Field(
+        None, description="http://host:port of a `chroma run` server; unset = embedded."
+    )
+    collection: str = Field("citeline_units", description="Chroma collection name.")
+
+    embed_threads: int = Field(2, ge=1, le=64, description="ONNX Runtime threads.")
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+
+    top_k: int = Field(8, ge=1, le=50, description="Default number of units retrieved.")
+    max_answer_sentences: int = Field(3, ge=1, le=10)
+    max_question_chars: int = Field(1000, ge=10, le=100_000)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

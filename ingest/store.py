@@ -1,0 +1,137 @@
+"""Chroma access: the one place that knows how units and the ingest manifest are stored.
+
+Two collections: `<name>` holds one record per unit (vector, sentence, metadata in
+llama-index's node format, so `ChromaVectorStore` reads it), `<name>_files` is the manifest,
+one record per ingested source. Both live in the same Chroma, embedded or server, so the
+manifest can never disagree with the store about where it is.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from ingest.embedder import MODEL_ID
+from ingest.settings import Settings
+from ingest.units import SCHEMA_VERSION, Unit
+
+# Chroma caps one write; stay well below it so a batch never fails for size alone.
+WRITE_BATCH = 2000
+
+
+class StoreUnavailable(Exception):
+    """Chroma cannot be reached or opened."""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    source: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    units: int
+    complete: bool
+    schema: int
+
+
+def connect(settings: Settings) -> "chromadb.ClientAPI":
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise StoreUnavailable(f"CITELINE_CHROMA_URL is not an http(s) URL: {settings.chroma_url!r}")
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except StoreUnavailable:
+        raise
+    except Exception as exc:  # chromadb raises several unrelated types for "cannot connect"
+        where = settings.chroma_url or settings.chroma_path
+        raise StoreUnavailable(f"cannot open Chroma at {where}: {exc}") from exc
+
+
+class UnitStore:
+    def __init__(self, settings: Settings) -> None:
+        self.client = connect(settings)
+        self.units = self.client.get_or_create_collection(
+            settings.collection,
+            metadata={"hnsw:space": "cosine", "embed_model": MODEL_ID},
+        )
+        # Chroma requires a vector per record; the manifest has nothing to search, so 1-d.
+        self.files = self.client.get_or_create_collection(f"{settings.collection}_files")
+
+    # --- manifest -------------------------------------------------------------------
+    def file_records(self) -> dict[str, FileRecord]:
+        got = self.files.get(include=["metadatas"])
+        return {
+            source: FileRecord(source=source, **meta)  # type: ignore[arg-type]
+            for source, meta in zip(got["ids"], got["metadatas"] or [])
+        }
+
+    def put_file_records(self, records: Sequence[FileRecord]) -> None:
+        if not records:
+            return
+        self.files.upsert(
+            ids=[r.source for r in records],
+            embeddings=[[1.0]] * len(records),
+            metadatas=[
+                {"sha256": r.sha256, "size": r.size, "mtime_ns": r.mtime_ns, "units": r.units,
+                 "complete": r.complete, "schema": r.schema}
+                for r in records
+            ],
+        )
+
+    def drop_file_records(self, sources: Sequence[str]) -> None:
+        if sources:
+            self.files.delete(ids=list(sources))
+
+    # --- units ----------------------------------------------------------------------
+    def delete_sources(self, sources: Sequence[str]) -> None:
+        for begin in range(0, len(sources), 100):
+            self.units.delete(where={"source": {"$in": list(sources[begin : begin + 100])}})
+
+    def upsert(self, units: Sequence[Unit], embeddings: np.ndarray) -> None:
+        # llama-index's ChromaVectorStore.add() calls collection.add(), which fails or
+        # duplicates when a crashed run is repeated; upsert with stable ids is idempotent.
+        for begin in range(0, len(units), WRITE_BATCH):
+            batch = units[begin : begin + WRITE_BATCH]
+            nodes = [u.to_node() for u in batch]
+            self.units.upsert(
+                ids=[n.node_id for n in nodes],
+                embeddings=embeddings[begin : begin + WRITE_BATCH],
+                documents=[n.text for n in nodes],
+                metadatas=[node_to_metadata_dict(n, remove_text=True, flat_metadata=True) for n in nodes],
+            )
+
+    def count(self) -> int:
+        return self.units.count()
+
+    def all_units(self, page: int = 5000) -> Iterable[Unit]:
+        total = self.units.count()
+        for offset in range(0, total, page):
+            got = self.units.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            for text, meta in zip(got["documents"] or [], got["metadatas"] or []):
+                yield Unit.from_node(metadata_dict_to_node(meta, text=text))  # type: ignore[arg-type]
+
+    def embeddings_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        got = self.units.get(ids=list(ids), include=["embeddings"])
+        return {i: list(e) for i, e in zip(got["ids"], got["embeddings"])}  # type: ignore[arg-type]
+
+    def vector_store(self) -> ChromaVectorStore:
+        return ChromaVectorStore(chroma_collection=self.units)
+
+    def compatible(self, record: FileRecord) -> bool:
+        return record.complete and record.schema == SCHEMA_VERSION

@@ -1,0 +1,127 @@
+"""A unit is one sentence of an article: the smallest thing citeline retrieves and cites.
+
+Its text is exactly `article.text[char_start:char_end]`, clean for quoting; the context a
+reader needs (title, nearest heading, speaker) travels beside it and is what retrieval sees.
+"""
+
+import hashlib
+import re
+
+from llama_index.core.schema import MetadataMode, TextNode
+from llama_index.core.utils import globals_helper
+from pydantic import BaseModel
+
+from ingest.corpus import Article
+from ingest.structure import SpeakerTracker, article_date, article_title, line_roles, speaker_of_heading
+
+# Bumped whenever what a unit is or how it is embedded changes: stored units of an older
+# schema are re-ingested.
+SCHEMA_VERSION = 1
+# A "sentence" longer than this (a run-on line with no full stops) is cut at white space so
+# that a unit stays quotable and within the embedding model's window.
+MAX_UNIT_CHARS = 600
+CONTEXT_KEYS = ("title", "heading", "speaker")
+LOCATION_KEYS = ("source", "line", "char_start", "char_end", "kind", "date")
+
+
+class Unit(BaseModel):
+    id: str
+    source: str
+    line: int
+    char_start: int
+    char_end: int
+    text: str
+    kind: str  # "title" or "text"
+    title: str = ""
+    heading: str = ""
+    speaker: str = ""
+    date: str = ""
+
+    def to_node(self) -> TextNode:
+        metadata = {key: getattr(self, key) for key in CONTEXT_KEYS + LOCATION_KEYS}
+        hidden = [key for key in CONTEXT_KEYS if not metadata[key]]
+        # The heading often repeats the speaker; say it once to retrieval.
+        if self.heading and self.heading == self.speaker:
+            hidden.append("heading")
+        return TextNode(
+            id_=self.id,
+            text=self.text,
+            metadata=metadata,
+            excluded_embed_metadata_keys=[*LOCATION_KEYS, *hidden],
+            excluded_llm_metadata_keys=[*LOCATION_KEYS, *hidden],
+        )
+
+    @classmethod
+    def from_node(cls, node: TextNode) -> "Unit":
+        return cls(id=node.node_id, text=node.get_content(MetadataMode.NONE), **node.metadata)
+
+    def retrieval_text(self) -> str:
+        return self.to_node().get_content(MetadataMode.EMBED)
+
+
+def unit_id(source: str, start: int, end: int, text: str) -> str:
+    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+    return f"{source}#{start}-{end}-{digest}"
+
+
+def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
+    """Sentence spans in `text` (as file offsets), trimmed of white space, long ones cut."""
+    spans: list[tuple[int, int]] = []
+    for start, end in globals_helper.punkt_tokenizer.span_tokenize(text):
+        # Punkt splits after abbreviations like "the U.S." even when a lower-case word
+        # follows; a sentence does not start in lower case, so join those back.
+        if spans and text[start].islower():
+            start = spans.pop()[0]
+        spans.append((start, end))
+    cut: list[tuple[int, int]] = []
+    for start, end in spans:
+        while end - start > MAX_UNIT_CHARS:
+            split = text.rfind(" ", start, start + MAX_UNIT_CHARS)
+            split = split if split > start else start + MAX_UNIT_CHARS
+            cut.append((start, split))
+            start = split
+        cut.append((start, end))
+    trimmed = []
+    for start, end in cut:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if re.search(r"\w", text[start:end]):
+            trimmed.append((offset + start, offset + end))
+    return trimmed
+
+
+def split_article(article: Article) -> list[Unit]:
+    title = article_title(article)
+    date = article_date(article)
+    roles = line_roles(article)
+    known = [speaker_of_heading(r.heading) for r in roles if r.is_heading]
+    tracker = SpeakerTracker([k for k in known if k])
+    units: list[Unit] = []
+    for role in roles:
+        if role.is_heading:
+            continue
+        line = role.line
+        kind = "title" if title and line.number == 1 else "text"
+        body = article.text[role.body_start : line.end]
+        spans = sentence_spans(body, role.body_start)
+        texts = [article.text[start:end] for start, end in spans]
+        speakers = [""] * len(texts) if kind == "title" else tracker.attribute(texts, role.speaker)
+        for (start, end), text, speaker in zip(spans, texts, speakers):
+            units.append(
+                Unit(
+                    id=unit_id(article.source, start, end, text),
+                    source=article.source,
+                    line=line.number,
+                    char_start=start,
+                    char_end=end,
+                    text=text,
+                    kind=kind,
+                    title="" if kind == "title" else title,
+                    heading=role.heading if role.heading != title else "",
+                    speaker=speaker,
+                    date=date,
+                )
+            )
+    return units
