@@ -1,0 +1,136 @@
+"""The `citeline` command: ingest, serve, ask."""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from ingest.settings import Settings, get_settings
+
+EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = get_settings()
+    if getattr(args, "corpus", None):
+        settings = settings.model_copy(update={"corpus_dir": Path(args.corpus)})
+    return settings
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.embedder import MiniLMEmbedding
+    from ingest.job import CorpusMissing, run_ingest
+    from ingest.store import StoreUnavailable, UnitStore
+
+    settings = _settings(args)
+    try:
+        store = UnitStore(settings)
+        report = run_ingest(
+            settings, store,
+            lambda: MiniLMEmbedding(threads=settings.embed_threads, embed_batch_size=settings.embed_batch_size),
+            progress=not args.quiet,
+        )
+    except (CorpusMissing, StoreUnavailable) as exc:
+        print(f"citeline ingest: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    for skipped in report.skipped:
+        print(f"skipped {skipped.reason}", file=sys.stderr)
+    if report.changed:
+        print(
+            f"ingested {settings.corpus_dir}: {len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.deleted)} deleted, {report.unchanged} unchanged; "
+            f"{report.units_written} units embedded, {report.units_total} in the index ({report.seconds:.1f} s)"
+        )
+    else:
+        print(
+            f"no changes in {settings.corpus_dir}: nothing embedded "
+            f"({report.unchanged} files unchanged, {report.units_total} units in the index)"
+        )
+    return EXIT_SKIPPED if report.skipped else EXIT_OK
+
+
+def _pipeline(settings: Settings):  # noqa: ANN202 - imported lazily to keep `--help` fast
+    from service.pipeline import Pipeline
+
+    return Pipeline.load(settings)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ingest.store import StoreUnavailable
+    from service.app import create_app
+
+    settings = _settings(args)
+    try:
+        pipeline = _pipeline(settings)
+    except StoreUnavailable as exc:
+        print(f"citeline serve: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if not len(pipeline.index):
+        print("citeline serve: the index is empty; run `citeline ingest` first", file=sys.stderr)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"citeline: {len(pipeline.index)} units; serving on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(create_app(pipeline), host=host, port=port, log_level="info")
+    return EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from ingest.store import StoreUnavailable
+    from service.pipeline import InvalidQuestion
+    from service.retrieve import IndexEmpty
+    from service.schemas import AskRequest
+
+    settings = _settings(args)
+    try:
+        response = _pipeline(settings).ask(AskRequest(question=args.question, top_k=args.top_k))
+    except (InvalidQuestion, IndexEmpty, StoreUnavailable) as exc:
+        print(f"citeline ask: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps(response.model_dump(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(response.answer)
+    for c in response.citations:
+        lines = f"{c.line_start}" if c.line_start == c.line_end else f"{c.line_start}-{c.line_end}"
+        print(f"  [{c.id}] {c.source}:{lines}  \"{c.quote}\"")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citeline", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="ingest the corpus folder into Chroma (incremental)")
+    ingest.add_argument("--corpus", help="corpus folder (default: CITELINE_CORPUS_DIR or ./corpus)")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.set_defaults(func=cmd_ingest)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", help="default: CITELINE_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: CITELINE_PORT or 8000")
+    serve.add_argument("--corpus", help="corpus folder the citations point into")
+    serve.set_defaults(func=cmd_serve)
+
+    ask = sub.add_parser("ask", help="answer one question with citations")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the API's JSON response")
+    ask.add_argument("--top-k", type=int, choices=range(1, 51), metavar="1..50")
+    ask.add_argument("--corpus", help="corpus folder the citations point into")
+    ask.set_defaults(func=cmd_ask)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""What the service keeps in memory about the stored units, built once at start-up.
+
+Everything here is derived from Chroma (never from the corpus folder), so several service
+processes sharing one Chroma server see the same index.
+"""
+
+import math
+from collections import Counter
+
+from ingest.store import UnitStore
+from ingest.units import Unit
+from service.lexicon import content_stems, words
+
+
+class CorpusIndex:
+    def __init__(self, units: list[Unit]) -> None:
+        self.units = {u.id: u for u in units}
+        self.vocabulary: set[str] = set()
+        df: Counter[str] = Counter()
+        speakers: set[str] = set()
+        for unit in units:
+            context = f"{unit.title} {unit.heading} {unit.speaker} {unit.text}"
+            self.vocabulary.update(words(context))
+            df.update(set(content_stems(f"{unit.heading} {unit.text}")))
+            for name in unit.speaker.split(" and "):
+                if name:
+                    speakers.add(name)
+        total = max(len(units), 1)
+        self._idf = {term: math.log(1 + total / count) for term, count in df.items()}
+        self._unseen_idf = math.log(1 + total)
+        self.speakers = sorted(speakers)
+
+    @classmethod
+    def load(cls, store: UnitStore) -> "CorpusIndex":
+        return cls(list(store.all_units()))
+
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, self._unseen_idf)
+
+    def __len__(self) -> int:
+        return len(self.units)

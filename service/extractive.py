@@ -1,0 +1,192 @@
+"""The default answerer: chooses the source sentences that answer and quotes them verbatim.
+
+It needs no LLM, so everything it states is a quote with its attribution. Choosing is the
+hard part: a sentence must be on the question's topic (idf-weighted word coverage plus
+embedding similarity), and when the question asks what someone said, only that person's own
+statements qualify; anything else is an attribution error, however similar it reads.
+"""
+
+import re
+
+from pydantic import BaseModel
+
+from service.corpus_index import CorpusIndex
+from service.lexicon import content_stems
+from service.prompts import cannot_answer
+from service.question import Question, name_words
+from service.retrieve import Candidate
+from service.schemas import Citation
+
+# Weights of the two relevance signals; coverage is the sharper one for short questions.
+SIMILARITY_WEIGHT = 0.45
+COVERAGE_WEIGHT = 0.55
+# A sentence answers only if it covers at least half the topic (idf-weighted) and is not
+# semantically unrelated, or if it is very close in meaning without sharing the words.
+MIN_COVERAGE = 0.5
+MIN_SIMILARITY = 0.25
+STRONG_SIMILARITY = 0.6
+# Further sentences join the best one only if nearly as good, on topic and not a near-duplicate.
+RELATIVE_TO_BEST = 0.65
+# Units of one paragraph share their embedded context, so vectors cannot tell duplicates
+# apart; shared words can.
+DUPLICATE_OVERLAP = 0.6
+SPEAKER_BONUS = 0.1
+# A "when" question is better answered by a sentence holding a date, and so on.
+EVIDENCE_BONUS = 0.1
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+EVIDENCE = {
+    "time": re.compile(rf"\b(?:{MONTHS}|{DAYS}|(?:19|20)\d\d|yesterday|today|ago|\d{{4}}-\d\d-\d\d)\b"),
+    "place": re.compile(r"\b(?:in|at|from|to)\s+(?:the\s+)?[A-Z][a-z]+"),
+    "number": re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I),
+    "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
+}
+PRONOUN_START = re.compile(r"^[\W_]*(?:he|she|they)\b", re.IGNORECASE)
+
+
+class Scored(BaseModel):
+    candidate: Candidate
+    coverage: float
+    score: float
+    own_words: bool  # spoken by the person the question asks about
+
+
+class Draft(BaseModel):
+    answer: str
+    answered: bool
+    citations: list[Citation]
+    ranked: list[Scored]
+
+
+def coverage(question: Question, candidate: Candidate, index: CorpusIndex) -> float:
+    if not question.topic:
+        return 0.0
+    present = set(content_stems(f"{candidate.unit.heading} {candidate.unit.text}"))
+    total = sum(index.idf(t) for t in question.topic)
+    return sum(index.idf(t) for t in question.topic if t in present) / total
+
+
+def spoken_by(candidate: Candidate, persons: list[str]) -> bool:
+    return any(p in candidate.unit.speaker.split(" and ") for p in persons)
+
+
+def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -> list[Scored]:
+    scored = []
+    for c in candidates:
+        cov = coverage(question, c, index)
+        own = spoken_by(c, question.persons)
+        value = SIMILARITY_WEIGHT * c.similarity + COVERAGE_WEIGHT * cov
+        if own:
+            value += SPEAKER_BONUS
+        if question.expects and EVIDENCE[question.expects].search(c.unit.text):
+            value += EVIDENCE_BONUS
+        scored.append(Scored(candidate=c, coverage=cov, score=value, own_words=own))
+    return sorted(scored, key=lambda s: s.score, reverse=True)
+
+
+def has_evidence(s: Scored, question: Question) -> bool:
+    """A "when" or "how many" question needs a sentence that holds a date or a number."""
+    if question.expects not in ("time", "number"):
+        return True
+    return bool(EVIDENCE[question.expects].search(s.candidate.unit.text))
+
+
+def answers(s: Scored, question: Question) -> bool:
+    """Whether this sentence alone is enough to call the question answered."""
+    if (question.asks_speech and not s.own_words) or not has_evidence(s, question):
+        return False
+    if s.candidate.similarity >= STRONG_SIMILARITY:
+        return True
+    if not question.topic:  # "What did Stoltenberg say?": his words are the topic
+        return s.own_words and s.candidate.similarity >= MIN_SIMILARITY
+    return s.coverage >= MIN_COVERAGE and s.candidate.similarity >= MIN_SIMILARITY
+
+
+def supports(s: Scored, question: Question) -> bool:
+    """Whether this sentence may join an answer that another sentence already carries."""
+    if (question.asks_speech and not s.own_words) or not has_evidence(s, question):
+        return False
+    if not question.topic:
+        return s.own_words
+    return s.coverage > 0 or s.candidate.similarity >= STRONG_SIMILARITY
+
+
+def overlap(a: Scored, b: Scored) -> float:
+    wa, wb = set(content_stems(a.candidate.unit.text)), set(content_stems(b.candidate.unit.text))
+    return len(wa & wb) / max(1, min(len(wa), len(wb)))
+
+
+def select(ranked: list[Scored], question: Question, limit: int) -> list[Scored]:
+    chosen: list[Scored] = []
+    for s in ranked:
+        if len(chosen) == limit:
+            break
+        if not (supports(s, question) if chosen else answers(s, question)):
+            continue
+        if chosen and s.score < RELATIVE_TO_BEST * chosen[0].score:
+            break
+        if any(overlap(s, c) > DUPLICATE_OVERLAP for c in chosen):
+            continue
+        chosen.append(s)
+    return chosen
+
+
+def refusal(question: Question, ranked: list[Scored]) -> Draft:
+    reason = ""
+    if question.unknown_names:
+        reason = f" It does not mention {', '.join(dict.fromkeys(question.unknown_names))}."
+    elif question.asks_speech:
+        reason = f" It records no statement by {' or '.join(question.persons)} on this."
+    return Draft(answer=cannot_answer() + reason, answered=False, citations=[], ranked=ranked)
+
+
+def quoted(text: str) -> str:
+    if text[:1] in "“\"‘" and text[-1:] in "”\"’":
+        return text  # already a quotation
+    # A quote that itself holds double quotes is wrapped in single ones, as typesetters do.
+    return f"‘{text}’" if re.search("[“”\"]", text) else f"“{text}”"
+
+
+def sentence_for(unit_text: str, speaker: str, marker: int, first_for_speaker: bool) -> str:
+    quote = quoted(unit_text)
+    if not speaker:
+        return f"The article reports: {quote} [{marker}]"
+    surnames = [w for part in speaker.split(" and ") for w in name_words(part)]
+    names_speaker = any(re.search(rf"\b{re.escape(s)}\b", unit_text, re.IGNORECASE) for s in surnames)
+    if names_speaker:
+        return f"The article reports: {quote} [{marker}]"
+    if PRONOUN_START.match(unit_text):
+        return f"Referring to {speaker}, the article reports: {quote} [{marker}]"
+    if first_for_speaker:
+        return f"According to {speaker}, {quote} [{marker}]"
+    short = " and ".join(part.split()[-1] for part in speaker.split(" and "))
+    return f"{short} also said, {quote} [{marker}]"
+
+
+def compose(chosen: list[Scored]) -> tuple[str, list[Citation]]:
+    """Best sentence first, each quoted with its attribution and its marker."""
+    ordered = chosen
+    sentences, citations, seen_speakers = [], [], set()
+    for marker, s in enumerate(ordered, start=1):
+        unit = s.candidate.unit
+        sentences.append(sentence_for(unit.text, unit.speaker, marker, unit.speaker not in seen_speakers))
+        seen_speakers.add(unit.speaker)
+        citations.append(
+            Citation(id=marker, source=unit.source, line_start=unit.line, line_end=unit.line,
+                     quote=unit.text, char_start=unit.char_start, char_end=unit.char_end,
+                     speaker=unit.speaker)
+        )
+    return " ".join(sentences), citations
+
+
+def answer(question: Question, candidates: list[Candidate], index: CorpusIndex, limit: int) -> Draft:
+    ranked = score(question, candidates, index)
+    if question.unknown_names:
+        return refusal(question, ranked)
+    chosen = select(ranked, question, limit)
+    if not chosen:
+        return refusal(question, ranked)
+    text, citations = compose(chosen)
+    return Draft(answer=text, answered=True, citations=citations, ranked=ranked)
+
+

@@ -1,0 +1,85 @@
+"""Hybrid retrieval: vector search in Chroma and BM25 over the same units, fused by RRF.
+
+Both legs see a unit's retrieval text (title, heading, speaker and sentence), so a question
+naming a speaker finds statements that never name him. LlamaIndex does the work: its
+`VectorIndexRetriever` over `ChromaVectorStore`, `BM25Retriever`, and `QueryFusionRetriever`
+in reciprocal-rank mode. The query is embedded once, here, and the vector is reused.
+"""
+
+import logging
+
+import numpy as np
+from llama_index.core import VectorStoreIndex
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import QueryFusionRetriever
+from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
+from llama_index.core.schema import QueryBundle
+from llama_index.retrievers.bm25 import BM25Retriever
+from pydantic import BaseModel
+
+from ingest.embedder import MiniLMEmbedding
+from ingest.store import UnitStore
+from ingest.units import Unit
+from service.corpus_index import CorpusIndex
+
+# Each leg returns this many candidates before fusion: enough that a unit ranked low by one
+# leg but high by the other survives.
+LEG_DEPTH = 40
+# bm25s logs every index build at DEBUG through its own handler; keep the console for us.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class Candidate(BaseModel):
+    unit: Unit
+    rank: int  # 1-based rank after fusion
+    fused: float  # reciprocal-rank fusion score
+    similarity: float  # cosine between the question and the unit's retrieval text
+
+
+class IndexEmpty(Exception):
+    pass
+
+
+class HybridRetriever:
+    def __init__(self, store: UnitStore, index: CorpusIndex, embedder: MiniLMEmbedding) -> None:
+        self.store = store
+        self.index = index
+        self.embedder = embedder
+        if not len(index):
+            self._fusion = None
+            return
+        depth = min(LEG_DEPTH, len(index))
+        vector = VectorStoreIndex.from_vector_store(
+            store.vector_store(), embed_model=embedder
+        ).as_retriever(similarity_top_k=depth)
+        bm25 = BM25Retriever.from_defaults(
+            nodes=[u.to_node() for u in index.units.values()], similarity_top_k=depth
+        )
+        self._fusion = QueryFusionRetriever(
+            [vector, bm25],
+            mode=FUSION_MODES.RECIPROCAL_RANK,
+            num_queries=1,  # no LLM query rewriting: the LLM below is never called
+            llm=MockLLM(),
+            use_async=False,
+            similarity_top_k=2 * depth,
+        )
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def retrieve(self, text: str, query_vector: np.ndarray, top_k: int) -> list[Candidate]:
+        if self._fusion is None:
+            raise IndexEmpty("the index is empty: run `citeline ingest` first")
+        bundle = QueryBundle(query_str=text, embedding=query_vector.tolist())
+        fused = self._fusion.retrieve(bundle)[:top_k]
+        ids = [n.node.node_id for n in fused]
+        vectors = self.store.embeddings_of(ids)
+        candidates = []
+        for rank, hit in enumerate(fused, start=1):
+            unit = self.index.units.get(hit.node.node_id)
+            vector = vectors.get(hit.node.node_id)
+            if unit is None or vector is None:
+                continue  # written after this process loaded its index; seen after reload
+            similarity = float(np.asarray(vector, dtype=np.float32) @ query_vector)
+            candidates.append(Candidate(unit=unit, rank=rank, fused=hit.score or 0.0, similarity=similarity))
+        return candidates
