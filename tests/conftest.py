@@ -1,0 +1,93 @@
+"""Shared fixtures: a real corpus copy, a real embedded Chroma, a real HTTP server."""
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from ingest.embedder import MiniLMEmbedding
+from ingest.job import run_ingest
+from ingest.settings import Settings
+from ingest.store import UnitStore
+from service.app import create_app
+from service.pipeline import Pipeline
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+MEDUZA = "000_a589e34c5cfe1d2a.txt"
+CNN = "004_4083836734ac9dd7.txt"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> MiniLMEmbedding:
+    return MiniLMEmbedding()
+
+
+def make_settings(tmp: Path, corpus: Path) -> Settings:
+    return Settings(corpus_dir=corpus, data_dir=tmp / "data", collection="test_units")
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) -> Settings:
+    """The shipped corpus, copied and ingested once for the whole session (read-only use)."""
+    tmp = tmp_path_factory.mktemp("ingested")
+    corpus = tmp / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = make_settings(tmp, corpus)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def pipeline(ingested: Settings, embedder: MiniLMEmbedding) -> Pipeline:
+    return Pipeline(ingested, UnitStore(ingested), embedder)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(pipeline: Pipeline) -> Iterator[str]:
+    """The real app on a real socket; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(create_app(pipeline), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture()
+def http(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=30) as client:
+        yield client
+
+
+def file_text(settings: Settings, source: str) -> str:
+    return (Path(settings.corpus_dir) / source).read_bytes().decode("utf-8")
+
+
+def assert_citation_verbatim(settings: Settings, citation: dict) -> None:
+    """The product's rule, checked independently of service/verify.py."""
+    text = file_text(settings, citation["source"])
+    assert text[citation["char_start"] : citation["char_end"]] == citation["quote"]
+    line_of = lambda offset: text.count("\n", 0, offset) + 1  # noqa: E731
+    assert citation["line_start"] <= line_of(citation["char_start"])
+    assert line_of(citation["char_end"] - 1) <= citation["line_end"]
+    assert citation["quote"].strip() == citation["quote"] and citation["quote"]

@@ -1,0 +1,141 @@
+"""The HTTP API, over a real socket, against the real pipeline and a real Chroma."""
+
+import httpx
+import pytest
+
+from ingest.settings import Settings
+from service.prompts import cannot_answer
+from tests.conftest import CNN, MEDUZA, assert_citation_verbatim
+
+VARIED = [
+    "What did Stoltenberg say about Ukraine's membership?",
+    "What did Grushko say about Ukraine's membership?",
+    "What did Stoltenberg say about sanctions?",
+    "What did Grushko say about the Minsk agreements?",
+    "What did Grushko say about NATO expansion?",
+    "Is Russia ready to discuss intermediate-range missiles?",
+    "What did NATO invite the Russian envoys to do?",
+    "When did Russia and NATO meet?",
+    "Who contributed reporting?",
+    "What did the Defense Ministry say?",
+    "Did Russia reject NATO's offer of more talks?",
+    "What does Russia demand from NATO?",
+    "Is NATO ready to reopen its missions in Moscow?",
+]
+OFF_CORPUS = [
+    "What is the capital of Australia?",
+    "What is the weather in Paris today?",
+    "Who won the football world cup?",
+    "What did Macron say about Ukraine?",
+    "How do I bake sourdough bread?",
+]
+
+
+def ask(http: httpx.Client, question: str, **extra: object) -> dict:
+    response = http.post("/api/ask", json={"question": question, **extra})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_stoltenberg_on_membership_cites_his_own_words(http: httpx.Client, ingested: Settings) -> None:
+    body = ask(http, "What did Stoltenberg say about Ukraine's membership?")
+    assert body["answered"] is True and body["conversation_id"]
+    assert body["citations"], body
+    cited = {(c["source"], c["line_start"]) for c in body["citations"]}
+    assert (MEDUZA, 6) in cited
+    line6 = [c["quote"] for c in body["citations"] if (c["source"], c["line_start"]) == (MEDUZA, 6)]
+    assert any("right to choose" in q or "veto" in q for q in line6)
+    assert (MEDUZA, 4) not in cited, "Grushko's paragraph cited as Stoltenberg's"
+    assert all("Grushko" not in c["speaker"] for c in body["citations"])
+    assert "Stoltenberg" in body["answer"]
+    assert body["verification"] == {"verified": True, "checked": len(body["citations"]), "removed": []}
+
+
+def test_attribution_trap_goes_the_other_way_too(http: httpx.Client) -> None:
+    body = ask(http, "What did Grushko say about Ukraine's membership?")
+    assert body["answered"]
+    assert all(c["speaker"].endswith("Alexander Grushko") for c in body["citations"])
+    assert all(c["line_start"] != 6 or c["source"] != MEDUZA for c in body["citations"])
+
+
+def test_a_speaker_who_said_nothing_on_the_topic_is_not_given_anothers_words(http: httpx.Client) -> None:
+    body = ask(http, "What did Stoltenberg say about the Minsk agreements?")
+    assert body["answered"] is False and body["citations"] == []
+
+
+@pytest.mark.parametrize("question", VARIED)
+def test_every_citation_is_verbatim_and_every_marker_resolves(http: httpx.Client, ingested: Settings, question: str) -> None:
+    body = ask(http, question)
+    assert body["answered"], f"{question!r} should be answerable: {body['answer']}"
+    ids = {c["id"] for c in body["citations"]}
+    markers = {int(m) for m in __import__("re").findall(r"\[(\d+)\]", body["answer"])}
+    assert markers == ids and ids == set(range(1, len(ids) + 1))
+    for citation in body["citations"]:
+        assert_citation_verbatim(ingested, citation)
+
+
+@pytest.mark.parametrize("question", OFF_CORPUS)
+def test_off_corpus_questions_are_refused(http: httpx.Client, question: str) -> None:
+    body = ask(http, question)
+    assert body["answered"] is False, body["answer"]
+    assert body["citations"] == [] and body["answer"].startswith(cannot_answer())
+
+
+def test_second_article_only_question(http: httpx.Client) -> None:
+    body = ask(http, "Who contributed reporting?")
+    assert [(c["source"], c["line_start"]) for c in body["citations"]] == [(CNN, 22)]
+
+
+def test_top_k_and_conversation_id_are_honoured(http: httpx.Client) -> None:
+    body = ask(http, "What did Stoltenberg say about sanctions?", top_k=3, conversation_id="conv-1")
+    assert body["conversation_id"] == "conv-1" and len(body["retrieved"]) <= 3
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"question": ""}, "must not be empty"),
+        ({"question": "   \n "}, "must not be empty"),
+        ({"question": "x" * 5000}, "too long"),
+        ({}, "question"),
+        ({"question": 42}, "question"),
+        ({"question": "ok?", "top_k": 0}, "top_k"),
+        ({"question": "ok?", "top_k": 1000}, "top_k"),
+        ({"question": "ok?", "surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_requests_get_422_with_a_clear_message(http: httpx.Client, payload: dict, message: str) -> None:
+    response = http.post("/api/ask", json=payload)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and message in detail
+
+
+def test_malformed_json_is_a_client_error(http: httpx.Client) -> None:
+    response = http.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422 and "JSON" in response.json()["detail"]
+
+
+def test_sources_endpoint(http: httpx.Client, ingested: Settings) -> None:
+    body = http.get(f"/api/sources/{MEDUZA}").json()
+    assert body["source"] == MEDUZA and len(body["lines"]) == 7
+    assert body["lines"][4] == {"number": 5, "text": "NATO Secretary General Jens Stoltenberg"}
+    assert http.get("/api/sources/nope.txt").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../pyproject.toml", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "/etc/passwd", "..%2f" * 8 + "etc/hostname"],
+)
+def test_sources_never_read_outside_the_corpus(http: httpx.Client, path: str) -> None:
+    response = http.get(f"/api/sources/{path}")
+    assert response.status_code == 404
+    assert "root:" not in response.text
+
+
+def test_health_and_docs(http: httpx.Client) -> None:
+    health = http.get("/healthz").json()
+    assert health["status"] == "ok" and health["units"] > 40 and health["store"] == "embedded"
+    assert http.get("/docs").status_code == 200
+    paths = http.get("/openapi.json").json()["paths"]
+    assert {"/api/ask", "/api/sources/{source}", "/healthz"} <= set(paths)

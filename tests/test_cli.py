@@ -1,0 +1,35 @@
+"""`citeline ask` as a user runs it."""
+
+import json
+import os
+import subprocess
+import sys
+
+from ingest.settings import Settings
+from tests.conftest import MEDUZA, REPO
+
+
+def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CITELINE_CORPUS_DIR": str(settings.corpus_dir),
+           "CITELINE_DATA_DIR": str(settings.data_dir), "CITELINE_COLLECTION": settings.collection}
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_ask_prints_answer_and_source_lines(ingested: Settings) -> None:
+    result = run_cli(ingested, "ask", "What did Stoltenberg say about Ukraine's membership?")
+    assert result.returncode == 0, result.stderr
+    assert "Stoltenberg" in result.stdout and f"{MEDUZA}:6" in result.stdout
+
+
+def test_ask_json_matches_the_api_contract(ingested: Settings) -> None:
+    result = run_cli(ingested, "ask", "--json", "What is the capital of Australia?")
+    body = json.loads(result.stdout)
+    assert body["answered"] is False and body["citations"] == []
+    assert {"answer", "answered", "citations", "conversation_id"} <= set(body)
+
+
+def test_ask_rejects_an_empty_question_cleanly(ingested: Settings) -> None:
+    result = run_cli(ingested, "ask", "   ")
+    assert result.returncode == 1 and "must not be empty" in result.stderr
+    assert "Traceback" not in result.stderr

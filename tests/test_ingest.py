@@ -1,0 +1,129 @@
+"""The ingest job against a real embedded Chroma: incremental, idempotent, tolerant of bad files."""
+
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ingest.embedder import MiniLMEmbedding
+from ingest.job import IngestReport, run_ingest
+from ingest.settings import Settings
+from ingest.store import UnitStore
+from tests.conftest import CNN, CORPUS, MEDUZA, REPO, make_settings
+
+
+class CountingFactory:
+    """Hands out the real embedder and counts how often ingest asked for one."""
+
+    def __init__(self, embedder: MiniLMEmbedding) -> None:
+        self.embedder = embedder
+        self.calls = 0
+
+    def __call__(self) -> MiniLMEmbedding:
+        self.calls += 1
+        return self.embedder
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path) -> Settings:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    return make_settings(tmp_path, corpus)
+
+
+def ingest(settings: Settings, factory: CountingFactory) -> IngestReport:
+    return run_ingest(settings, UnitStore(settings), factory, progress=False)
+
+
+def stored(settings: Settings) -> tuple[Counter[str], int, dict]:
+    store = UnitStore(settings)
+    units = list(store.all_units())
+    ids = [u.id for u in units]
+    assert len(ids) == len(set(ids)), "duplicate units"
+    return Counter(u.source for u in units), store.count(), store.file_records()
+
+
+def test_first_ingest_then_noop(workspace: Settings, embedder: MiniLMEmbedding) -> None:
+    factory = CountingFactory(embedder)
+    first = ingest(workspace, factory)
+    assert sorted(first.added) == [MEDUZA, CNN] and first.units_written > 40
+    per_source, total, records = stored(workspace)
+    assert total == first.units_written == sum(r.units for r in records.values())
+
+    again = ingest(workspace, factory)
+    assert not again.changed and again.units_written == 0 and again.unchanged == 2
+    assert factory.calls == 1, "a no-op re-ingest must not load or call the embedder"
+    assert stored(workspace)[1] == total
+
+    # Touched but identical content: still no embedding.
+    os.utime(Path(workspace.corpus_dir) / MEDUZA)
+    assert ingest(workspace, factory).units_written == 0 and factory.calls == 1
+
+
+def test_changed_file_is_replaced_and_deleted_file_removed(workspace: Settings, embedder: MiniLMEmbedding) -> None:
+    factory = CountingFactory(embedder)
+    ingest(workspace, factory)
+    before, _, _ = stored(workspace)
+
+    path = Path(workspace.corpus_dir) / CNN
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new closing sentence was added today.", encoding="utf-8")
+    report = ingest(workspace, factory)
+    assert report.updated == [CNN] and not report.added
+    after, total, records = stored(workspace)
+    assert after[CNN] == before[CNN] + 1 and after[MEDUZA] == before[MEDUZA]
+    texts = [u.text for u in UnitStore(workspace).all_units() if u.source == CNN]
+    assert "A new closing sentence was added today." in texts
+
+    path.unlink()
+    report = ingest(workspace, factory)
+    assert report.deleted == [CNN]
+    after, total, records = stored(workspace)
+    assert CNN not in after and CNN not in records and total == before[MEDUZA]
+
+
+def test_bad_files_are_skipped_by_name_and_the_rest_ingested(workspace: Settings, embedder: MiniLMEmbedding) -> None:
+    corpus = Path(workspace.corpus_dir)
+    (corpus / "latin1.txt").write_bytes("Caf\xe9 owners said prices rose.\n".encode("latin-1"))
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (corpus / "nested").mkdir()
+    (corpus / "nested" / "deep.txt").write_text("Headline\nThe minister said the bridge opens in May.", encoding="utf-8")
+    report = ingest(workspace, CountingFactory(embedder))
+    skipped = {s.source: s.reason for s in report.skipped}
+    assert set(skipped) == {"latin1.txt", "empty.txt", "binary.txt"}
+    assert "UTF-8" in skipped["latin1.txt"] and "empty" in skipped["empty.txt"] and "binary" in skipped["binary.txt"]
+    assert set(report.added) == {MEDUZA, CNN, "nested/deep.txt"}
+
+
+def test_a_file_that_turns_bad_keeps_what_was_stored(workspace: Settings, embedder: MiniLMEmbedding) -> None:
+    factory = CountingFactory(embedder)
+    ingest(workspace, factory)
+    before, total, _ = stored(workspace)
+    (Path(workspace.corpus_dir) / CNN).write_bytes(b"\xff\xfe broken")
+    report = ingest(workspace, factory)
+    assert [s.source for s in report.skipped] == [CNN]
+    assert stored(workspace)[0] == before
+
+
+def test_cli_reports_skips_with_exit_status_3(workspace: Settings) -> None:
+    (Path(workspace.corpus_dir) / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
+    env = {**os.environ, "CITELINE_CORPUS_DIR": str(workspace.corpus_dir),
+           "CITELINE_DATA_DIR": str(workspace.data_dir), "CITELINE_COLLECTION": "cli_units"}
+    citeline = [sys.executable, "-m", "service.cli"]
+    first = subprocess.run([*citeline, "ingest", "--quiet"], env=env, cwd=REPO, capture_output=True, text=True)
+    assert first.returncode == 3, first.stderr
+    assert "bad.txt" in first.stderr and "not valid UTF-8" in first.stderr
+    assert "2 added" in first.stdout
+
+    (Path(workspace.corpus_dir) / "bad.txt").unlink()
+    second = subprocess.run([*citeline, "ingest", "--quiet"], env=env, cwd=REPO, capture_output=True, text=True)
+    assert second.returncode == 0 and "nothing embedded" in second.stdout
+
+    missing = subprocess.run([*citeline, "ingest", "--corpus", "/nonexistent/corpus"], env=env, cwd=REPO,
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "corpus folder not found" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -1,0 +1,77 @@
+"""Splitting articles into units: exact spans, context, speakers."""
+
+from pathlib import Path
+
+import pytest
+
+from ingest.corpus import Article, line_table, read_article
+from ingest.units import split_article
+from tests.conftest import CNN, CORPUS, MEDUZA
+
+
+def article(text: str, source: str = "a.txt") -> Article:
+    return Article(source=source, text=text, lines=line_table(text))
+
+
+@pytest.mark.parametrize("source", [MEDUZA, CNN])
+def test_every_unit_is_exactly_its_span_on_its_line(source: str) -> None:
+    art = read_article(CORPUS / source, source)
+    units = split_article(art)
+    assert units
+    for unit in units:
+        assert art.text[unit.char_start : unit.char_end] == unit.text
+        line = art.lines[unit.line - 1]
+        assert line.start <= unit.char_start < unit.char_end <= line.end
+        assert unit.text == unit.text.strip()
+    assert len({u.id for u in units}) == len(units)
+
+
+def test_speaker_heading_gives_context_to_unnamed_statements() -> None:
+    units = split_article(read_article(CORPUS / MEDUZA, MEDUZA))
+    veto = next(u for u in units if "veto" in u.text)
+    assert veto.line == 6
+    assert veto.speaker == "NATO Secretary General Jens Stoltenberg"
+    assert "Stoltenberg" in veto.retrieval_text() and "Stoltenberg" not in veto.text
+    minsk = next(u for u in units if "Minsk" in u.text)
+    assert minsk.speaker == "Russian Deputy Foreign Minister Alexander Grushko"
+    note = next(u for u in units if "not necessarily verbatim" in u.text)
+    assert note.speaker == ""  # the reporter's note after his paragraph is not his
+    assert units[0].kind == "title" and units[0].line == 1
+
+
+def test_pronouns_and_quotes_follow_the_person_named_before() -> None:
+    units = split_article(read_article(CORPUS / CNN, CNN))
+    by_start = {u.text[:25]: u for u in units}
+    assert by_start["He said that Russia and N"].speaker.endswith("Alexander Grushko")
+    assert by_start["He said the U.S.-led alli"].speaker.endswith("Jens Stoltenberg")
+    assert by_start["“Russia was not in a posi"].speaker.endswith("Jens Stoltenberg")
+    assert by_start["“The Russian side has rep"].speaker == "Defense Ministry"
+    assert next(u for u in units if u.text.startswith("AFP")).speaker == ""
+
+
+def test_metadata_prefix_and_bullets_are_not_quoted() -> None:
+    units = split_article(read_article(CORPUS / CNN, CNN))
+    assert units[0].text.startswith("Russia and NATO met")
+    assert units[0].date == "2022-01-13"
+    assert not any(u.text.startswith(("–", "-", "date")) for u in units)
+    assert {u.heading for u in units if u.line == 13} == {"Ukraine"}
+
+
+def test_abbreviations_do_not_split_sentences() -> None:
+    units = split_article(read_article(CORPUS / MEDUZA, MEDUZA))
+    assert any("the U.S. held similar talks in Geneva." in u.text for u in units)
+
+
+def test_files_without_final_newline_crlf_and_long_lines() -> None:
+    text = "Title here\r\nSpeaker Person Name\r\nWe said things. Then more things." + " word" * 400
+    units = split_article(article(text))
+    for unit in units:
+        assert text[unit.char_start : unit.char_end] == unit.text
+        assert "\r" not in unit.text and len(unit.text) <= 600
+    assert units[0].kind == "title"
+    assert units[1].speaker == "Speaker Person Name"
+
+
+def test_line_table_counts_like_an_editor(tmp_path: Path) -> None:
+    assert [l.number for l in line_table("a\nb\n")] == [1, 2]
+    assert [l.text for l in line_table("a\n\nb")] == ["a", "", "b"]
