@@ -12,16 +12,14 @@ nothing is duplicated and nothing is orphaned.
 
 import hashlib
 import time
-
-import numpy as np
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from ingest.corpus import SourceFile, UnreadableSource, decode, line_table, list_sources
-from ingest.corpus import Article
+from ingest.corpus import Article, SourceFile, UnreadableSource, decode, line_table, list_sources
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from ingest.store import FileRecord, UnitStore
@@ -134,8 +132,13 @@ def run_ingest(
 
 def _record(file: SourceFile, sha: str, units: int, complete: bool) -> FileRecord:
     return FileRecord(
-        source=file.source, sha256=sha, size=file.size, mtime_ns=file.mtime_ns,
-        units=units, complete=complete, schema=SCHEMA_VERSION,
+        source=file.source,
+        sha256=sha,
+        size=file.size,
+        mtime_ns=file.mtime_ns,
+        units=units,
+        complete=complete,
+        schema=SCHEMA_VERSION,
     )
 
 

@@ -16,15 +16,13 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder of UTF-8 .txt articles.")
     data_dir: Path = Field(Path(".citeline"), description="Embedded Chroma + ingest manifest.")
-    chroma_url: str | None = Field(
-        None, description="http://host:port of a `chroma run` server; unset = embedded."
-    )
+    chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; unset = embedded.")
     collection: str = Field("citeline_units", description="Chroma collection name.")
 
     embed_threads: int = Field(2, ge=1, le=64, description="ONNX Runtime threads.")
     embed_batch_size: int = Field(32, ge=1, le=1024)
 
-    top_k: int = Field(8, ge=1, le=50, description="Default number of units retrieved.")
+    top_k: int = Field(12, ge=1, le=50, description="Default number of units retrieved.")
     max_answer_sentences: int = Field(3, ge=1, le=10)
     max_question_chars: int = Field(1000, ge=10, le=100_000)
 

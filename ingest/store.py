@@ -76,7 +76,7 @@ class UnitStore:
         got = self.files.get(include=["metadatas"])
         return {
             source: FileRecord(source=source, **meta)  # type: ignore[arg-type]
-            for source, meta in zip(got["ids"], got["metadatas"] or [])
+            for source, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
         }
 
     def put_file_records(self, records: Sequence[FileRecord]) -> None:
@@ -86,8 +86,14 @@ class UnitStore:
             ids=[r.source for r in records],
             embeddings=[[1.0]] * len(records),
             metadatas=[
-                {"sha256": r.sha256, "size": r.size, "mtime_ns": r.mtime_ns, "units": r.units,
-                 "complete": r.complete, "schema": r.schema}
+                {
+                    "sha256": r.sha256,
+                    "size": r.size,
+                    "mtime_ns": r.mtime_ns,
+                    "units": r.units,
+                    "complete": r.complete,
+                    "schema": r.schema,
+                }
                 for r in records
             ],
         )
@@ -121,14 +127,14 @@ class UnitStore:
         total = self.units.count()
         for offset in range(0, total, page):
             got = self.units.get(include=["documents", "metadatas"], limit=page, offset=offset)
-            for text, meta in zip(got["documents"] or [], got["metadatas"] or []):
+            for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=False):
                 yield Unit.from_node(metadata_dict_to_node(meta, text=text))  # type: ignore[arg-type]
 
     def embeddings_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if not ids:
             return {}
         got = self.units.get(ids=list(ids), include=["embeddings"])
-        return {i: list(e) for i, e in zip(got["ids"], got["embeddings"])}  # type: ignore[arg-type]
+        return {i: list(e) for i, e in zip(got["ids"], got["embeddings"], strict=False)}  # type: ignore[arg-type]
 
     def vector_store(self) -> ChromaVectorStore:
         return ChromaVectorStore(chroma_collection=self.units)

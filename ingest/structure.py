@@ -27,16 +27,38 @@ SPEECH_VERBS = (
     r"explained|announced|called on|called for|pointed out|acknowledged|declared|wrote"
 )
 NAME_PHRASE = rf"(?:{NAME_WORD}\s+){{0,6}}{NAME_WORD}"
-SPEAKER_BEFORE_VERB = re.compile(
-    rf"({NAME_PHRASE}(?:\s+and\s+{NAME_PHRASE})?)\s+(?:{SPEECH_VERBS})\b"
-)
+SPEAKER_BEFORE_VERB = re.compile(rf"({NAME_PHRASE}(?:\s+and\s+{NAME_PHRASE})?)\s+(?:{SPEECH_VERBS})\b")
 SPEAKER_AFTER_VERB = re.compile(rf"\b(?:said|says)\s+({NAME_PHRASE})")
 PRONOUN_SPEECH = re.compile(rf"^[\W_]*(?:he|she)\s+(?:{SPEECH_VERBS})\b", re.IGNORECASE)
 FIRST_PERSON = re.compile(r"\b(?:I|we|We|us|our|Our|my|My)\b")
 OPENING_QUOTE = re.compile(r"^[\W_]*[“\"«]")
 # Capitalised words that start sentences or name no one.
-NOT_NAMES = {"The", "A", "An", "In", "On", "At", "But", "And", "This", "That", "It", "Its", "He",
-             "She", "They", "We", "As", "For", "If", "When", "While", "After", "Before", "Both"}
+NOT_NAMES = {
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "But",
+    "And",
+    "This",
+    "That",
+    "It",
+    "Its",
+    "He",
+    "She",
+    "They",
+    "We",
+    "As",
+    "For",
+    "If",
+    "When",
+    "While",
+    "After",
+    "Before",
+    "Both",
+}
 
 
 @dataclass
@@ -48,6 +70,7 @@ class LineRole:
     is_heading: bool
     heading: str  # nearest heading above (or the line itself for a heading)
     speaker: str  # speaker named by the heading governing this paragraph, "" if none
+    metadata: tuple[int, int] | None = None  # file span of a leading "date 2022-01-13"
 
 
 def is_heading_text(text: str) -> bool:
@@ -92,9 +115,11 @@ def line_roles(article: Article) -> list[LineRole]:
     paragraphs_since_heading = 0
     for index, line in enumerate(article.lines):
         offset = 0
+        metadata = None
         match = METADATA_PREFIX.match(line.text)
         if match:
             offset = match.end()
+            metadata = (line.start + match.start("key"), line.start + match.end("value"))
         bullet = BULLET_PREFIX.match(line.text[offset:])
         if bullet:
             offset += bullet.end()
@@ -119,6 +144,7 @@ def line_roles(article: Article) -> list[LineRole]:
                 is_heading=heading_like,
                 heading=heading,
                 speaker=speaker if not heading_like else "",
+                metadata=metadata,
             )
         )
     return roles

@@ -31,7 +31,7 @@ class Unit(BaseModel):
     char_start: int
     char_end: int
     text: str
-    kind: str  # "title" or "text"
+    kind: str  # "title", "text" or "meta" (a metadata field such as "date 2022-01-13")
     title: str = ""
     heading: str = ""
     speaker: str = ""
@@ -103,12 +103,28 @@ def split_article(article: Article) -> list[Unit]:
         if role.is_heading:
             continue
         line = role.line
+        if role.metadata:
+            start, end = role.metadata
+            text = article.text[start:end]
+            units.append(
+                Unit(
+                    id=unit_id(article.source, start, end, text),
+                    source=article.source,
+                    line=line.number,
+                    char_start=start,
+                    char_end=end,
+                    text=text,
+                    kind="meta",
+                    title=title,
+                    date=date,
+                )
+            )
         kind = "title" if title and line.number == 1 else "text"
         body = article.text[role.body_start : line.end]
         spans = sentence_spans(body, role.body_start)
         texts = [article.text[start:end] for start, end in spans]
         speakers = [""] * len(texts) if kind == "title" else tracker.attribute(texts, role.speaker)
-        for (start, end), text, speaker in zip(spans, texts, speakers):
+        for (start, end), text, speaker in zip(spans, texts, speakers, strict=False):
             units.append(
                 Unit(
                     id=unit_id(article.source, start, end, text),

@@ -27,7 +27,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         store = UnitStore(settings)
         report = run_ingest(
-            settings, store,
+            settings,
+            store,
             lambda: MiniLMEmbedding(threads=settings.embed_threads, embed_batch_size=settings.embed_batch_size),
             progress=not args.quiet,
         )
@@ -95,7 +96,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(response.answer)
     for c in response.citations:
         lines = f"{c.line_start}" if c.line_start == c.line_end else f"{c.line_start}-{c.line_end}"
-        print(f"  [{c.id}] {c.source}:{lines}  \"{c.quote}\"")
+        print(f'  [{c.id}] {c.source}:{lines}  "{c.quote}"')
     return EXIT_OK
 
 

@@ -5,11 +5,18 @@ processes sharing one Chroma server see the same index.
 """
 
 import math
+import re
 from collections import Counter
 
 from ingest.store import UnitStore
 from ingest.units import Unit
 from service.lexicon import content_stems, words
+
+# A name after a title ("President Vladimir Putin") is a person's, whether or not he speaks.
+PERSON_AFTER_TITLE = re.compile(
+    r"\b(?:President|Prime Minister|Minister|Secretary|Chancellor|Ambassador|Spokes(?:man|woman|person)"
+    r"|Senator|Governor|General|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)\s+((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
+)
 
 
 class CorpusIndex:
@@ -18,7 +25,9 @@ class CorpusIndex:
         self.vocabulary: set[str] = set()
         df: Counter[str] = Counter()
         speakers: set[str] = set()
+        people: set[str] = set()
         for unit in units:
+            people.update(words(m.group(1))[-1] for m in PERSON_AFTER_TITLE.finditer(unit.text))
             context = f"{unit.title} {unit.heading} {unit.speaker} {unit.text}"
             self.vocabulary.update(words(context))
             df.update(set(content_stems(f"{unit.heading} {unit.text}")))
@@ -29,6 +38,8 @@ class CorpusIndex:
         self._idf = {term: math.log(1 + total / count) for term, count in df.items()}
         self._unseen_idf = math.log(1 + total)
         self.speakers = sorted(speakers)
+        # Surnames of people the corpus mentions (lower case), speakers or not.
+        self.people = people | {words(name)[-1] for name in speakers if words(name)}
 
     @classmethod
     def load(cls, store: UnitStore) -> "CorpusIndex":

@@ -61,9 +61,13 @@ class Pipeline:
             citations=citations,
             conversation_id=request.conversation_id or uuid.uuid4().hex,
             retrieved=[
-                Retrieved(source=s.candidate.unit.source, line=s.candidate.unit.line,
-                          char_start=s.candidate.unit.char_start, char_end=s.candidate.unit.char_end,
-                          score=round(s.score, 4))
+                Retrieved(
+                    source=s.candidate.unit.source,
+                    line=s.candidate.unit.line,
+                    char_start=s.candidate.unit.char_start,
+                    char_end=s.candidate.unit.char_end,
+                    score=round(s.score, 4),
+                )
                 for s in draft.ranked
             ],
             verification=verification,

@@ -5,7 +5,37 @@ import re
 from pydantic import BaseModel
 
 from service.corpus_index import CorpusIndex
-from service.lexicon import SPEECH_CUES, WORD, topic_stems, words
+from service.lexicon import WORD, topic_stems, words
+
+# Words that make a question ask for someone's own words about something.
+SPEECH_CUES = {
+    "say",
+    "said",
+    "says",
+    "tell",
+    "told",
+    "think",
+    "react",
+    "reacted",
+    "respond",
+    "responded",
+    "reply",
+    "replied",
+    "comment",
+    "comments",
+    "statement",
+    "statements",
+    "view",
+    "views",
+    "position",
+    "stance",
+    "answer",
+    "answered",
+    "claim",
+    "claimed",
+    "argue",
+    "argued",
+}
 
 
 class Question(BaseModel):
@@ -34,22 +64,37 @@ def name_words(label: str) -> set[str]:
     return {words(part)[-1] for part in label.split(" and ") if words(part)}
 
 
+def names(label: str, tokens: list[str]) -> bool:
+    """Whether a question's tokens call this speaker: by surname, or by a two-word title
+    ("the NATO Secretary General", "Russia's deputy foreign minister")."""
+    if name_words(label) & set(tokens):
+        return True
+    question = f" {' '.join(tokens)} "
+    for part in label.split(" and "):
+        title = words(part)
+        if any(f" {a} {b} " in question for a, b in zip(title, title[1:], strict=False)):
+            return True
+    return False
+
+
 def analyse(text: str, index: CorpusIndex) -> Question:
     tokens = words(text)
-    token_set = set(tokens)
-    persons = [s for s in index.speakers if name_words(s) & token_set]
+    persons = [s for s in index.speakers if names(s, tokens)]
+    if not persons and SPEECH_CUES & set(tokens):
+        # "What did Putin say ...?" about someone the corpus mentions but never quotes: no
+        # one else's words may stand in for his.
+        persons = [w for w in WORD.findall(text) if words(w) and words(w)[0] in index.people]
     person_words = set().union(*(name_words(p) for p in persons)) if persons else set()
     raw = WORD.findall(text)
     # Capitalised words after the first are names; a name the corpus never uses means the
     # corpus cannot answer ("What is the capital of Australia?").
-    unknown = [
-        w for w in raw[1:]
-        if w[0].isupper() and len(w) > 1 and words(w) and words(w)[0] not in index.vocabulary
-    ]
+    unknown = [w for w in raw[1:] if w[0].isupper() and len(w) > 1 and words(w) and words(w)[0] not in index.vocabulary]
     return Question(
         text=text,
         persons=persons,
-        asks_speech=bool(persons) and bool(token_set & SPEECH_CUES),
+        # Naming a speaker asks for that speaker's words, unless it asks when, where or how
+        # many ("When did Grushko arrive?"), which the reporter may answer.
+        asks_speech=bool(persons) and expected_answer(text) not in ("time", "place", "number"),
         topic=topic_stems(text, exclude=person_words),
         unknown_names=unknown,
         expects=expected_answer(text),

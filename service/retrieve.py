@@ -49,12 +49,10 @@ class HybridRetriever:
             self._fusion = None
             return
         depth = min(LEG_DEPTH, len(index))
-        vector = VectorStoreIndex.from_vector_store(
-            store.vector_store(), embed_model=embedder
-        ).as_retriever(similarity_top_k=depth)
-        bm25 = BM25Retriever.from_defaults(
-            nodes=[u.to_node() for u in index.units.values()], similarity_top_k=depth
+        vector = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=embedder).as_retriever(
+            similarity_top_k=depth
         )
+        bm25 = BM25Retriever.from_defaults(nodes=[u.to_node() for u in index.units.values()], similarity_top_k=depth)
         self._fusion = QueryFusionRetriever(
             [vector, bm25],
             mode=FUSION_MODES.RECIPROCAL_RANK,

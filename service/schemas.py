@@ -6,8 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description="The question, in plain language.", examples=[
-        "What did Stoltenberg say about Ukraine's membership?"])
+    question: str = Field(
+        description="The question, in plain language.",
+        examples=["What did Stoltenberg say about Ukraine's membership?"],
+    )
     conversation_id: str | None = Field(None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
     top_k: int | None = Field(None, ge=1, le=50, description="Units retrieved (default: server setting).")
 

@@ -1,5 +1,7 @@
 """The HTTP API, over a real socket, against the real pipeline and a real Chroma."""
 
+import re
+
 import httpx
 import pytest
 
@@ -64,11 +66,13 @@ def test_a_speaker_who_said_nothing_on_the_topic_is_not_given_anothers_words(htt
 
 
 @pytest.mark.parametrize("question", VARIED)
-def test_every_citation_is_verbatim_and_every_marker_resolves(http: httpx.Client, ingested: Settings, question: str) -> None:
+def test_every_citation_is_verbatim_and_every_marker_resolves(
+    http: httpx.Client, ingested: Settings, question: str
+) -> None:
     body = ask(http, question)
     assert body["answered"], f"{question!r} should be answerable: {body['answer']}"
     ids = {c["id"] for c in body["citations"]}
-    markers = {int(m) for m in __import__("re").findall(r"\[(\d+)\]", body["answer"])}
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", body["answer"])}
     assert markers == ids and ids == set(range(1, len(ids) + 1))
     for citation in body["citations"]:
         assert_citation_verbatim(ingested, citation)

@@ -10,10 +10,15 @@ from tests.conftest import MEDUZA, REPO
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CITELINE_CORPUS_DIR": str(settings.corpus_dir),
-           "CITELINE_DATA_DIR": str(settings.data_dir), "CITELINE_COLLECTION": settings.collection}
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "CITELINE_CORPUS_DIR": str(settings.corpus_dir),
+        "CITELINE_DATA_DIR": str(settings.data_dir),
+        "CITELINE_COLLECTION": settings.collection,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_ask_prints_answer_and_source_lines(ingested: Settings) -> None:

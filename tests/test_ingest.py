@@ -91,7 +91,8 @@ def test_bad_files_are_skipped_by_name_and_the_rest_ingested(workspace: Settings
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     (corpus / "nested").mkdir()
-    (corpus / "nested" / "deep.txt").write_text("Headline\nThe minister said the bridge opens in May.", encoding="utf-8")
+    deep = corpus / "nested" / "deep.txt"
+    deep.write_text("Headline\nThe minister said the bridge opens in May.", encoding="utf-8")
     report = ingest(workspace, CountingFactory(embedder))
     skipped = {s.source: s.reason for s in report.skipped}
     assert set(skipped) == {"latin1.txt", "empty.txt", "binary.txt"}
@@ -111,8 +112,12 @@ def test_a_file_that_turns_bad_keeps_what_was_stored(workspace: Settings, embedd
 
 def test_cli_reports_skips_with_exit_status_3(workspace: Settings) -> None:
     (Path(workspace.corpus_dir) / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
-    env = {**os.environ, "CITELINE_CORPUS_DIR": str(workspace.corpus_dir),
-           "CITELINE_DATA_DIR": str(workspace.data_dir), "CITELINE_COLLECTION": "cli_units"}
+    env = {
+        **os.environ,
+        "CITELINE_CORPUS_DIR": str(workspace.corpus_dir),
+        "CITELINE_DATA_DIR": str(workspace.data_dir),
+        "CITELINE_COLLECTION": "cli_units",
+    }
     citeline = [sys.executable, "-m", "service.cli"]
     first = subprocess.run([*citeline, "ingest", "--quiet"], env=env, cwd=REPO, capture_output=True, text=True)
     assert first.returncode == 3, first.stderr
@@ -123,7 +128,8 @@ def test_cli_reports_skips_with_exit_status_3(workspace: Settings) -> None:
     second = subprocess.run([*citeline, "ingest", "--quiet"], env=env, cwd=REPO, capture_output=True, text=True)
     assert second.returncode == 0 and "nothing embedded" in second.stdout
 
-    missing = subprocess.run([*citeline, "ingest", "--corpus", "/nonexistent/corpus"], env=env, cwd=REPO,
-                             capture_output=True, text=True)
+    missing = subprocess.run(
+        [*citeline, "ingest", "--corpus", "/nonexistent/corpus"], env=env, cwd=REPO, capture_output=True, text=True
+    )
     assert missing.returncode == 1 and "corpus folder not found" in missing.stderr
     assert "Traceback" not in missing.stderr

@@ -1,7 +1,5 @@
 """Splitting articles into units: exact spans, context, speakers."""
 
-from pathlib import Path
-
 import pytest
 
 from ingest.corpus import Article, line_table, read_article
@@ -49,11 +47,12 @@ def test_pronouns_and_quotes_follow_the_person_named_before() -> None:
     assert next(u for u in units if u.text.startswith("AFP")).speaker == ""
 
 
-def test_metadata_prefix_and_bullets_are_not_quoted() -> None:
+def test_metadata_is_its_own_unit_and_bullets_are_not_quoted() -> None:
     units = split_article(read_article(CORPUS / CNN, CNN))
-    assert units[0].text.startswith("Russia and NATO met")
-    assert units[0].date == "2022-01-13"
-    assert not any(u.text.startswith(("–", "-", "date")) for u in units)
+    assert (units[0].kind, units[0].text, units[0].line) == ("meta", "date 2022-01-13", 1)
+    assert units[1].text.startswith("Russia and NATO met") and units[1].kind == "text"
+    assert all(u.date == "2022-01-13" for u in units)
+    assert not any(u.text.startswith(("–", "-")) for u in units if u.kind == "text")
     assert {u.heading for u in units if u.line == 13} == {"Ukraine"}
 
 
@@ -72,6 +71,6 @@ def test_files_without_final_newline_crlf_and_long_lines() -> None:
     assert units[1].speaker == "Speaker Person Name"
 
 
-def test_line_table_counts_like_an_editor(tmp_path: Path) -> None:
-    assert [l.number for l in line_table("a\nb\n")] == [1, 2]
-    assert [l.text for l in line_table("a\n\nb")] == ["a", "", "b"]
+def test_line_table_counts_like_an_editor() -> None:
+    assert [ln.number for ln in line_table("a\nb\n")] == [1, 2]
+    assert [ln.text for ln in line_table("a\n\nb")] == ["a", "", "b"]

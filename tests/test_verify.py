@@ -13,8 +13,9 @@ START = TEXT.index(QUOTE)
 
 
 def good(id_: int = 1) -> Citation:
-    return Citation(id=id_, source=MEDUZA, line_start=6, line_end=6, quote=QUOTE,
-                    char_start=START, char_end=START + len(QUOTE))
+    return Citation(
+        id=id_, source=MEDUZA, line_start=6, line_end=6, quote=QUOTE, char_start=START, char_end=START + len(QUOTE)
+    )
 
 
 LIB = SourceLibrary(CORPUS)
@@ -29,7 +30,7 @@ def test_fabricated_quote_wrong_lines_unknown_source_and_unknown_marker_are_remo
     fabricated = good(2).model_copy(update={"quote": "Ukraine will join NATO next year."})
     wrong_lines = good(3).model_copy(update={"line_start": 2, "line_end": 2})
     missing = good(4).model_copy(update={"source": "../secret.txt"})
-    answer = f"A [1] B [2] C [3] D [4] E [9]"
+    answer = "A [1] B [2] C [3] D [4] E [9]"
     text, cites, report = verify(answer, [good(1), fabricated, wrong_lines, missing], LIB)
     assert text == "A [1]" and [c.id for c in cites] == [1]
     assert not report.verified and report.checked == 4
