@@ -28,8 +28,18 @@ SPEECH_VERBS = (
 )
 NAME_PHRASE = rf"(?:{NAME_WORD}\s+){{0,6}}{NAME_WORD}"
 SPEAKER_BEFORE_VERB = re.compile(rf"({NAME_PHRASE}(?:\s+and\s+{NAME_PHRASE})?)\s+(?:{SPEECH_VERBS})\b")
-SPEAKER_AFTER_VERB = re.compile(rf"\b(?:said|says)\s+({NAME_PHRASE})")
-PRONOUN_SPEECH = re.compile(rf"^[\W_]*(?:he|she)\s+(?:{SPEECH_VERBS})\b", re.IGNORECASE)
+# Inverted attribution only after a quote or a comma: “...,” said Jens Stoltenberg.
+SPEAKER_AFTER_VERB = re.compile(rf"[,”\"’]\s*(?:said|says)\s+({NAME_PHRASE})")
+PRONOUN_SPEECH = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+(?:{SPEECH_VERBS})\b")
+# "Mr Campbell", "President Vladimir Putin": a person mentioned, who may speak later as "he".
+TITLED_NAME = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Sir|President|Minister|Secretary|Chancellor|Ambassador|Senator|Governor)\.?"
+    r"\s+((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
+)
+# "journalist Andrew McFadyen": a lower-case role word, then a given name and a surname.
+ROLE_THEN_NAME = re.compile(r"\b[a-z]{3,}\s+([A-Z][a-z]+\s+[A-Z][\w’'-]+)")
+POSSESSIVE = re.compile(r"[’']s$")
+HONORIFICS = {"Mr", "Mrs", "Ms", "Dr", "Sir", "Mr.", "Mrs.", "Ms.", "Dr."}
 FIRST_PERSON = re.compile(r"\b(?:I|we|We|us|our|Our|my|My)\b")
 OPENING_QUOTE = re.compile(r"^[\W_]*[“\"«]")
 # Capitalised words that start sentences or name no one.
@@ -164,17 +174,32 @@ class SpeakerTracker:
         return " and ".join(p for p in parts if p)
 
     def _one_name(self, phrase: str) -> str:
-        words = [w for w in phrase.split() if w not in NOT_NAMES]
+        words = [POSSESSIVE.sub("", w).strip(".,;:’'") for w in phrase.split() if w not in NOT_NAMES]
+        words = [w for w in words if w]
         if not words:
             return ""
+        if words[0] in HONORIFICS and len(words) == 2:
+            known = [k for k in self.known if k.split()[-1] == words[-1]]
+            return max(known, key=len) if known else self._remember(" ".join(words))
         matches = [k for k in self.known if k.split()[-1] == words[-1]]
         if matches:
             return max(matches, key=len)
         if len(words) < 2:
             return ""  # "the West says": a lone capitalised word is too weak to name a speaker
-        name = " ".join(words)
+        return self._remember(" ".join(words))
+
+    def _remember(self, name: str) -> str:
         self.known.append(name)
         return name
+
+    def learn_names(self, text: str) -> None:
+        """Full names the article introduces ("media chief Alastair Campbell", "President
+        Vladimir Putin"), so that a later "Mr Campbell" or "Putin said" is the same person."""
+        for pattern in (TITLED_NAME, ROLE_THEN_NAME):
+            for match in pattern.finditer(text):
+                name = [POSSESSIVE.sub("", w) for w in match.group(1).split()]
+                if len(name) >= 2 and not any(k.split()[-1] == name[-1] for k in self.known):
+                    self.known.append(" ".join(name))
 
     def explicit(self, sentence: str) -> str:
         for pattern in (SPEAKER_BEFORE_VERB, SPEAKER_AFTER_VERB):
@@ -185,10 +210,22 @@ class SpeakerTracker:
         return ""
 
     def mentioned(self, sentence: str) -> str:
+        """The last person the sentence names, a reader's referent for a following "he"."""
+        # The first person named is usually the subject, whom a following "he" means.
+        for match in TITLED_NAME.finditer(sentence):
+            return self.canonical(match.group(0))
         for name in sorted(self.known, key=len, reverse=True):
             if re.search(rf"\b{re.escape(name.split()[-1])}\b", sentence):
                 return name
         return ""
+
+    @staticmethod
+    def opens_quote(sentence: str, open_before: bool) -> bool:
+        """Whether a quotation is still open after this sentence."""
+        balance = sentence.count("“") - sentence.count("”")
+        if balance:
+            return balance > 0
+        return open_before != (sentence.count('"') % 2 == 1)
 
     def attribute(self, sentences: list[str], block_speaker: str) -> list[str]:
         explicit = [self.explicit(s) for s in sentences]
@@ -198,16 +235,20 @@ class SpeakerTracker:
         if sentences and OPENING_QUOTE.match(sentences[0]):
             quote_end = next((i for i, e in enumerate(explicit) if e), len(sentences) - 1)
             quote_speaker = explicit[quote_end] or self.last_speaker
-        speakers = []
+        speakers: list[str] = []
+        in_quote = False
         for i, sentence in enumerate(sentences):
             speaker = explicit[i]
-            if not speaker and PRONOUN_SPEECH.match(sentence):
+            if not speaker and PRONOUN_SPEECH.search(sentence):
                 speaker = self.last_person
             if not speaker and i <= quote_end:
                 speaker = quote_speaker
+            if not speaker and in_quote and speakers:
+                speaker = speakers[-1]  # the quotation opened by the last speaker goes on
             if not speaker:
                 speaker = block_speaker
             speakers.append(speaker)
+            in_quote = self.opens_quote(sentence, in_quote)
             self.last_speaker = speaker
             self.last_person = speaker or self.mentioned(sentence) or self.last_person
         return speakers

@@ -16,7 +16,7 @@ from ingest.structure import SpeakerTracker, article_date, article_title, line_r
 
 # Bumped whenever what a unit is or how it is embedded changes: stored units of an older
 # schema are re-ingested.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # A "sentence" longer than this (a run-on line with no full stops) is cut at white space so
 # that a unit stays quotable and within the embedding model's window.
 MAX_UNIT_CHARS = 600
@@ -98,6 +98,7 @@ def split_article(article: Article) -> list[Unit]:
     roles = line_roles(article)
     known = [speaker_of_heading(r.heading) for r in roles if r.is_heading]
     tracker = SpeakerTracker([k for k in known if k])
+    tracker.learn_names(article.text)
     units: list[Unit] = []
     for role in roles:
         if role.is_heading:

@@ -2,10 +2,11 @@
 
 import re
 
+from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
 from service.corpus_index import CorpusIndex
-from service.lexicon import WORD, topic_stems, words
+from service.lexicon import QUESTION_WORDS, WORD, topic_stems, words
 
 # Words that make a question ask for someone's own words about something.
 SPEECH_CUES = {
@@ -64,11 +65,54 @@ def name_words(label: str) -> set[str]:
     return {words(part)[-1] for part in label.split(" and ") if words(part)}
 
 
-def names(label: str, tokens: list[str]) -> bool:
-    """Whether a question's tokens call this speaker: by surname, or by a two-word title
+# Words before a surname that are not a given name.
+TITLES = {
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sir",
+    "lord",
+    "lady",
+    "president",
+    "minister",
+    "secretary",
+    "general",
+    "chancellor",
+    "prime",
+    "deputy",
+    "foreign",
+    "senator",
+    "governor",
+    "spokesman",
+    "spokeswoman",
+}
+
+
+def names(label: str, text: str) -> bool:
+    """Whether a question calls this speaker: by surname (with the same given name, when the
+    question gives one: "Alastair Campbell" is not "Menzies Campbell"), or by a two-word title
     ("the NATO Secretary General", "Russia's deputy foreign minister")."""
-    if name_words(label) & set(tokens):
-        return True
+    tokens = words(text)
+    raw = WORD.findall(text)
+    for part in label.split(" and "):
+        name = words(part)
+        if not name:
+            continue
+        given = name[-2] if len(name) > 1 and name[-2] not in TITLES else ""
+        for i, token in enumerate(tokens):
+            if token != name[-1]:
+                continue
+            before = tokens[i - 1] if i else ""
+            gives_name = (
+                bool(before)
+                and raw[i - 1][:1].isupper()
+                and before not in TITLES
+                and before not in QUESTION_WORDS
+                and before not in globals_helper.stopwords
+            )
+            if not gives_name or not given or before == given:
+                return True
     question = f" {' '.join(tokens)} "
     for part in label.split(" and "):
         title = words(part)
@@ -79,7 +123,7 @@ def names(label: str, tokens: list[str]) -> bool:
 
 def analyse(text: str, index: CorpusIndex) -> Question:
     tokens = words(text)
-    persons = [s for s in index.speakers if names(s, tokens)]
+    persons = [s for s in index.speakers if names(s, text)]
     if not persons and SPEECH_CUES & set(tokens):
         # "What did Putin say ...?" about someone the corpus mentions but never quotes: no
         # one else's words may stand in for his.

@@ -74,3 +74,20 @@ def test_files_without_final_newline_crlf_and_long_lines() -> None:
 def test_line_table_counts_like_an_editor() -> None:
     assert [ln.number for ln in line_table("a\nb\n")] == [1, 2]
     assert [ln.text for ln in line_table("a\n\nb")] == ["a", "", "b"]
+
+
+def test_reported_speech_in_a_bbc_style_article() -> None:
+    text = (
+        "Minister rejects claims\n\n"
+        "Transport chief Jane Doyle is at the centre of a row over a new bridge.\n\n"
+        'Ms Doyle wrote to the council on Monday. In it, she said: "The bridge is safe. It opens in May." '
+        "Critics were not convinced.\n\n"
+        "He says Tony Blair was not worried, one aide added.\n\n"
+        '"We will keep building," said Jane Doyle.'
+    )
+    units = {u.text: u for u in split_article(article(text))}
+    assert units['In it, she said: "The bridge is safe.'].speaker == "Jane Doyle"
+    assert units['It opens in May."'].speaker == "Jane Doyle"  # the quotation goes on
+    assert units["Critics were not convinced."].speaker == ""
+    assert units["He says Tony Blair was not worried, one aide added."].speaker != "Tony Blair"
+    assert units['"We will keep building," said Jane Doyle.'].speaker == "Jane Doyle"
