@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install install-dev ingest serve clean
+.PHONY: run test eval lint install install-dev ingest serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ serve: install
 	$(BIN)/citeline serve
 
 run: ingest serve
+
+eval: install
+	$(BIN)/citeline eval
 
 test: install-dev
 	$(BIN)/python -m pytest

@@ -100,6 +100,34 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval import gate, report, run
+    from eval.golden import GoldenSetError
+    from ingest.job import CorpusMissing
+    from ingest.store import StoreUnavailable
+
+    settings = _settings(args)
+    try:
+        if args.recompute:
+            _, summary = run.recompute(Path(args.recompute), gate.load_thresholds(), gate.load_baseline())
+            run_dir = Path(args.recompute)
+        else:
+            _, summary = run.evaluate_configured(
+                settings, Path(args.set), args.url, not args.no_peer, Path(args.out), progress=not args.quiet
+            )
+            run_dir = Path(args.out) / summary.run
+    except (GoldenSetError, CorpusMissing, StoreUnavailable, RuntimeError, OSError) as exc:
+        print(f"citeline eval: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(report.terminal(summary))
+    print(f"report: {run_dir / 'report.html'}")
+    if args.update_baseline:
+        gate.BASELINE.parent.mkdir(parents=True, exist_ok=True)
+        gate.BASELINE.write_text((run_dir / "summary.json").read_text(encoding="utf-8"), encoding="utf-8")
+        print(f"baseline updated: {gate.BASELINE}")
+    return EXIT_OK if summary.gate.passed or args.no_gate else EXIT_ERROR
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, choices=range(1, 51), metavar="1..50")
     ask.add_argument("--corpus", help="corpus folder the citations point into")
     ask.set_defaults(func=cmd_ask)
+    from eval.golden import DEFAULT_SET
+    from eval.run import REPORTS_DIR
+
+    evaluate = sub.add_parser("eval", help="run the golden question set and gate on quality")
+    evaluate.add_argument("--set", default=str(DEFAULT_SET), help="golden set (.jsonl), default eval/golden/core.jsonl")
+    evaluate.add_argument("--url", help="evaluate a running service at this URL instead of in-process")
+    evaluate.add_argument("--no-peer", action="store_true", help="skip the naive LlamaIndex peer")
+    evaluate.add_argument("--out", default=str(REPORTS_DIR), help="folder for <run>/ reports")
+    evaluate.add_argument("--recompute", metavar="RUN_DIR", help="recount metrics from a run's stored judgments")
+    evaluate.add_argument("--no-gate", action="store_true", help="exit 0 even when a threshold is missed")
+    evaluate.add_argument("--update-baseline", action="store_true", help="make this run the committed baseline")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
+    evaluate.add_argument("--corpus", help="corpus folder (default: CITELINE_CORPUS_DIR or ./corpus)")
+    evaluate.set_defaults(func=cmd_eval)
     return parser
 
 

@@ -1,0 +1,84 @@
+"""The golden question set format: one JSON object per line (see eval/README.md)."""
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULT_SET = Path(__file__).resolve().parent / "golden" / "core.jsonl"
+KINDS = {
+    "direct",
+    "speaker-heading",
+    "attribution-trap",
+    "second-article",
+    "date-place-number",
+    "unanswerable",
+    "follow-up",
+}
+
+
+class Line(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str
+    line: int = Field(ge=1)
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+class GoldenRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    history: list[str] = Field(default_factory=list, description="Earlier questions, oldest first.")
+    answerable: bool
+    gold: list[Line] = Field(default_factory=list, description="Lines that answer; cite one.")
+    key_facts: list[list[str]] = Field(
+        default_factory=list, description="Each fact: alternatives, one must appear in the answer."
+    )
+    traps: list[Line] = Field(default_factory=list, description="Lines that must not be cited.")
+    kind: str = "direct"
+
+    @model_validator(mode="after")
+    def consistent(self) -> "GoldenRecord":
+        if self.answerable and not self.gold:
+            raise ValueError("an answerable record needs at least one gold line")
+        if not self.answerable and (self.gold or self.key_facts):
+            raise ValueError("an unanswerable record has no gold lines or key facts")
+        if any(not fact for fact in self.key_facts):
+            raise ValueError("each key fact needs at least one alternative")
+        return self
+
+
+class GoldenSetError(ValueError):
+    pass
+
+
+def load_set(path: Path) -> list[GoldenRecord]:
+    """Records of a .jsonl file; a clear error naming the line for anything malformed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GoldenSetError(f"cannot read golden set {path}: {exc}") from None
+    records: list[GoldenRecord] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = GoldenRecord.model_validate(json.loads(raw))
+        except json.JSONDecodeError as exc:
+            raise GoldenSetError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in exc.errors())
+            raise GoldenSetError(f"{path}:{number}: {problems}") from None
+        if record.id in seen:
+            raise GoldenSetError(f"{path}:{number}: duplicate id {record.id!r}")
+        seen.add(record.id)
+        records.append(record)
+    if not records:
+        raise GoldenSetError(f"{path}: no records")
+    return records

@@ -1,0 +1,88 @@
+"""Metric arithmetic: pure functions of stored judgments (results.json), no model calls.
+
+Definitions (also in README.md):
+- hit_rate / mrr: over answerable questions, whether / how early a gold line appears among the
+  first `k` distinct retrieved lines (llama-index's HitRate and MRR).
+- citation_validity: share of citations whose quote equals the file's text at its span, inside
+  its stated lines, in an existing source.
+- markers_resolved: share of answers whose every [n] names a citation and every citation is used.
+- citation_recall: share of answer sentences supported by their cited passages (ALCE).
+- citation_precision: share of citations that are relevant (ALCE: not redundant-and-unsupportive).
+- key_fact_recall: share of key facts (over answerable questions) found in the answer.
+- trap_rate: share of questions with trap lines whose answer cites one.
+- refusal_accuracy: share of questions answered exactly when answerable.
+- followup_success: share of follow-up questions answered correctly.
+- accuracy: share of all questions answered correctly (gold cited, key facts present, no trap;
+  or refused when unanswerable).
+- latency_p50_ms / latency_p95_ms: per question, nearest-rank percentiles.
+"""
+
+import math
+
+from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate
+from pydantic import BaseModel
+
+from eval.golden import GoldenRecord
+from eval.judges import Judgment
+
+
+class Scored(BaseModel):
+    record: GoldenRecord
+    judgment: Judgment
+    latency_ms: float
+
+
+def _share(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)], 1)
+
+
+def retrieval(results: list[Scored], k: int) -> dict[str, float | None]:
+    hits, ranks = [], []
+    for r in results:
+        if not r.record.answerable:
+            continue
+        gold = [g.key for g in r.record.gold]
+        top = r.judgment.retrieved[:k]
+        if not top:
+            hits.append(0.0)
+            ranks.append(0.0)
+            continue
+        hits.append(HitRate().compute(expected_ids=gold, retrieved_ids=top).score)
+        ranks.append(MRR().compute(expected_ids=gold, retrieved_ids=top).score)
+    n = len(hits)
+    return {"hit_rate": _share(int(sum(hits)), n), "mrr": round(sum(ranks) / n, 4) if n else None}
+
+
+def summarize(results: list[Scored], k: int) -> dict[str, float | int | None]:
+    citations = [c for r in results for c in r.judgment.citations]
+    sentences = [s for r in results for s in r.judgment.sentences]
+    answerable = [r for r in results if r.record.answerable]
+    facts = [f for r in answerable for f in r.judgment.facts_found]
+    with_traps = [r for r in results if r.record.traps]
+    followups = [r for r in results if r.record.history]
+    latencies = [r.latency_ms for r in results]
+    return {
+        "questions": len(results),
+        **retrieval(results, k),
+        "citation_validity": _share(sum(c.valid for c in citations), len(citations)) if citations else 1.0,
+        "markers_resolved": _share(
+            sum(not r.judgment.unresolved_markers and not r.judgment.uncited_citations for r in results),
+            len(results),
+        ),
+        "citation_recall": _share(sum(s.supported for s in sentences), len(sentences)),
+        "citation_precision": _share(sum(c.relevant and c.valid for c in citations), len(citations)),
+        "key_fact_recall": _share(sum(f is not None for f in facts), len(facts)),
+        "trap_rate": _share(sum(bool(r.judgment.traps_cited) for r in with_traps), len(with_traps)),
+        "refusal_accuracy": _share(sum(r.judgment.answered == r.record.answerable for r in results), len(results)),
+        "followup_success": _share(sum(r.judgment.correct for r in followups), len(followups)),
+        "accuracy": _share(sum(r.judgment.correct for r in results), len(results)),
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p95_ms": percentile(latencies, 95),
+    }

@@ -1,0 +1,175 @@
+"""Readable reports of a run: a terminal table, report.md and a self-contained report.html."""
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from eval.gate import LOWER_IS_BETTER
+
+if TYPE_CHECKING:
+    from eval.run import Results, Summary
+
+SHARE_METRICS = [
+    "hit_rate",
+    "mrr",
+    "citation_validity",
+    "markers_resolved",
+    "citation_recall",
+    "citation_precision",
+    "key_fact_recall",
+    "trap_rate",
+    "refusal_accuracy",
+    "followup_success",
+    "accuracy",
+]
+TIME_METRICS = ["latency_p50_ms", "latency_p95_ms"]
+
+
+def _fmt(value: object, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def label(name: str) -> str:
+    return f"{name} (lower is better)" if name in LOWER_IS_BETTER else name
+
+
+def rows(summary: "Summary") -> list[list[str]]:
+    """metric, citeline, peer, change since baseline."""
+    ours = summary.systems["citeline"]
+    peer = summary.systems.get("peer", {})
+    out = []
+    for name in SHARE_METRICS + TIME_METRICS:
+        digits = 1 if name in TIME_METRICS else 3
+        delta = summary.baseline_delta.get(name)
+        change = "–" if delta is None else ("+" if delta > 0 else "") + _fmt(delta, digits)
+        out.append([label(name), _fmt(ours.get(name), digits), _fmt(peer.get(name), digits), change])
+    return out
+
+
+def terminal(summary: "Summary") -> str:
+    header = ["metric", "citeline", "peer", "Δ baseline"]
+    table = [header, *rows(summary)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    verdict = "gate: PASSED" if summary.gate.passed else "gate: FAILED\n  " + "\n  ".join(summary.gate.failures)
+    return "\n".join(lines) + "\n" + verdict
+
+
+def markdown(results: "Results", summary: "Summary") -> str:
+    out = [
+        f"# citeline eval {summary.run}",
+        "",
+        f"Set `{summary.set}`, {summary.questions} questions, target {summary.target}, retrieval k = {results.k}.",
+        "",
+        "| metric | citeline | peer | Δ baseline |",
+        "|---|---|---|---|",
+        *[f"| {' | '.join(r)} |" for r in rows(summary)],
+        "",
+        "**Gate: passed**"
+        if summary.gate.passed
+        else "**Gate: FAILED**\n\n" + "\n".join(f"- {f}" for f in summary.gate.failures),
+        "",
+        "## Questions",
+        "",
+        "| id | kind | correct | why | answer |",
+        "|---|---|---|---|---|",
+    ]
+    for q in results.systems["citeline"]:
+        answer = q.response.get("answer", "").replace("|", "\\|").replace("\n", " ")
+        verdict = "yes" if q.judgment.correct else "NO"
+        out.append(f"| {q.record.id} | {q.record.kind} | {verdict} | {q.judgment.why} | {answer} |")
+    return "\n".join(out) + "\n"
+
+
+def _bars(summary: "Summary") -> str:
+    """An SVG bar chart of the share metrics, citeline beside the peer."""
+    ours, peer = summary.systems["citeline"], summary.systems.get("peer", {})
+    row, width, left = 26, 560, 220
+    height = row * len(SHARE_METRICS) + 30
+    parts = [f'<svg viewBox="0 0 {left + width + 60} {height}" role="img" aria-label="metrics chart" class="chart">']
+    for i, name in enumerate(SHARE_METRICS):
+        y = 10 + i * row
+        parts.append(f'<text x="{left - 8}" y="{y + 14}" text-anchor="end">{escape(label(name))}</text>')
+        for j, (system, colour) in enumerate(((ours, "#2563eb"), (peer, "#f59e0b"))):
+            value = system.get(name)
+            if value is None:
+                continue
+            parts.append(
+                f'<rect x="{left}" y="{y + j * 10}" width="{value * width:.1f}" height="9" fill="{colour}">'
+                f"<title>{escape(name)}: {value}</title></rect>"
+            )
+        best = ours.get(name)
+        if best is not None:
+            parts.append(f'<text x="{left + width + 6}" y="{y + 14}">{best:.2f}</text>')
+    parts.append(
+        f'<rect x="{left}" y="{height - 16}" width="10" height="10" fill="#2563eb"/>'
+        f'<text x="{left + 14}" y="{height - 7}">citeline</text>'
+        f'<rect x="{left + 90}" y="{height - 16}" width="10" height="10" fill="#f59e0b"/>'
+        f'<text x="{left + 104}" y="{height - 7}">peer (naive LlamaIndex)</text></svg>'
+    )
+    return "".join(parts)
+
+
+def _citations_html(q) -> str:  # noqa: ANN001 - a QuestionResult
+    checks = {c.id: c for c in q.judgment.citations}
+    items = []
+    for c in q.response.get("citations", []):
+        check = checks.get(c["id"])
+        valid = bool(check and check.valid)
+        status = "valid" if valid else f"INVALID: {escape(check.reason) if check else 'not checked'}"
+        items.append(
+            f"<li>[{c['id']}] <code>{escape(c['source'])}:{c['line_start']}</code> "
+            f'<q>{escape(c["quote"][:300])}</q> <span class="{"ok" if valid else "bad"}">{status}</span></li>'
+        )
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
+def html(results: "Results", summary: "Summary") -> str:
+    table_rows = "".join(f"<tr>{''.join(f'<td>{escape(c)}</td>' for c in r)}</tr>" for r in rows(summary))
+    gate = (
+        '<p class="ok"><strong>Gate passed</strong></p>'
+        if summary.gate.passed
+        else '<p class="bad"><strong>Gate failed</strong></p><ul>'
+        + "".join(f"<li>{escape(f)}</li>" for f in summary.gate.failures)
+        + "</ul>"
+    )
+    questions = []
+    for q in results.systems["citeline"]:
+        sentences = "".join(
+            f'<li class="{"ok" if s.supported else "bad"}">{"supported" if s.supported else "unsupported"}: '
+            f"{escape(s.why)}</li>"
+            for s in q.judgment.sentences
+        )
+        verdict = "ok" if q.judgment.correct else "bad"
+        questions.append(
+            f'<tr class="{verdict}"><td>{escape(q.record.id)}<br><small>{escape(q.record.kind)}'
+            f"</small></td><td>{escape(' → '.join([*q.record.history, q.record.question]))}</td>"
+            f"<td>{'✔' if q.judgment.correct else '✘'} {escape(q.judgment.why)}</td>"
+            f"<td>{escape(q.response.get('answer', ''))}{_citations_html(q)}<ul>{sentences}</ul></td>"
+            f"<td>{q.latency_ms:.0f}</td></tr>"
+        )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>citeline eval {escape(summary.run)}</title>
+<style>
+body {{ font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #111; }}
+table {{ border-collapse: collapse; margin: 1rem 0; }}
+td, th {{ border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }}
+th {{ background: #f4f4f5; text-align: left; }} .ok {{ color: #166534; }} .bad {{ color: #b91c1c; }}
+tr.bad td:first-child {{ border-left: 4px solid #b91c1c; }} tr.ok td:first-child {{ border-left: 4px solid #16a34a; }}
+.chart {{ max-width: 820px; font-size: 12px; }} q {{ color: #374151; }} ul {{ margin: .3rem 0; padding-left: 1.2rem; }}
+</style></head><body>
+<h1>citeline eval {escape(summary.run)}</h1>
+<p>Set <code>{escape(summary.set)}</code>, {summary.questions} questions, target {escape(summary.target)},
+retrieval k = {results.k}. Created {escape(summary.created)}.</p>
+{gate}
+<table><tr><th>metric</th><th>citeline</th><th>peer</th><th>Δ baseline</th></tr>{table_rows}</table>
+{_bars(summary)}
+<h2>Questions</h2>
+<table><tr><th>id</th><th>question</th><th>verdict</th><th>answer, citations, support</th><th>ms</th></tr>
+{"".join(questions)}</table>
+</body></html>
+"""

@@ -1,0 +1,183 @@
+"""An eval run: ask every golden question, judge each answer, count, gate, report."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+from tqdm import tqdm
+
+from eval import gate, metrics, report
+from eval.golden import GoldenRecord, load_set
+from eval.judges import Judgment, SupportJudge, judge
+from eval.peer import PeerTarget
+from eval.targets import HttpTarget, InProcessTarget, Target
+from ingest.embedder import MiniLMEmbedding
+from ingest.job import run_ingest
+from ingest.settings import Settings
+from ingest.store import UnitStore
+from service.pipeline import Pipeline
+from service.sources import SourceLibrary
+
+REPORTS_DIR = Path(__file__).resolve().parent / "reports"
+
+
+class QuestionResult(BaseModel):
+    record: GoldenRecord
+    response: dict
+    latency_ms: float
+    judgment: Judgment
+
+
+class Results(BaseModel):
+    run: str
+    created: str
+    set: str
+    target: str
+    k: int
+    peer_ingest_seconds: float | None = None
+    systems: dict[str, list[QuestionResult]]
+
+
+class Summary(BaseModel):
+    run: str
+    created: str
+    set: str
+    target: str
+    questions: int
+    systems: dict[str, dict]
+    baseline_delta: dict
+    gate: gate.GateResult
+
+
+def ask_all(target: Target, records: list[GoldenRecord], run: str, progress: bool) -> list[tuple]:
+    answers = []
+    for record in tqdm(records, desc=f"asking ({target.name})", unit="q", disable=not progress):
+        conversation = f"eval-{run}-{record.id}" if record.history else None
+        for earlier in record.history:  # replay the conversation up to the follow-up
+            target.ask(earlier, conversation)
+        answers.append((record, target.ask(record.question, conversation)))
+    return answers
+
+
+def judge_all(answers: list[tuple], library: SourceLibrary, support: SupportJudge) -> list[QuestionResult]:
+    return [
+        QuestionResult(
+            record=record,
+            response=a.response,
+            latency_ms=a.latency_ms,
+            judgment=judge(record, a.response, library, support),
+        )
+        for record, a in answers
+    ]
+
+
+def summarize(results: Results, thresholds: gate.Thresholds, baseline: dict) -> Summary:
+    systems = {
+        name: metrics.summarize(
+            [metrics.Scored(record=q.record, judgment=q.judgment, latency_ms=q.latency_ms) for q in items],
+            results.k,
+        )
+        for name, items in results.systems.items()
+    }
+    ours = systems["citeline"]
+    return Summary(
+        run=results.run,
+        created=results.created,
+        set=results.set,
+        target=results.target,
+        questions=len(results.systems["citeline"]),
+        systems=systems,
+        baseline_delta=gate.deltas(ours, baseline),
+        gate=gate.check(ours, systems.get("peer"), thresholds),
+    )
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+
+
+def evaluate(
+    records: list[GoldenRecord],
+    targets: list[Target],
+    library: SourceLibrary,
+    support: SupportJudge,
+    set_name: str,
+    target_name: str,
+    thresholds: gate.Thresholds,
+    baseline: dict,
+    out_dir: Path,
+    progress: bool = True,
+    peer_ingest_seconds: float | None = None,
+) -> tuple[Results, Summary]:
+    run = new_run_id()
+    systems = {t.name: judge_all(ask_all(t, records, run, progress), library, support) for t in targets}
+    results = Results(
+        run=run,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        set=set_name,
+        target=target_name,
+        k=thresholds.k,
+        peer_ingest_seconds=peer_ingest_seconds,
+        systems=systems,
+    )
+    summary = summarize(results, thresholds, baseline)
+    write(results, summary, out_dir / run)
+    return results, summary
+
+
+def recompute(run_dir: Path, thresholds: gate.Thresholds, baseline: dict) -> tuple[Results, Summary]:
+    """Metrics again from stored judgments: no question is asked, no model runs."""
+    results = Results.model_validate_json((run_dir / "results.json").read_text(encoding="utf-8"))
+    summary = summarize(results, thresholds, baseline)
+    write(results, summary, run_dir)
+    return results, summary
+
+
+def write(results: Results, summary: Summary, run_dir: Path) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "results.json").write_text(results.model_dump_json(indent=1), encoding="utf-8")
+    (run_dir / "summary.json").write_text(json.dumps(summary.model_dump(), indent=2), encoding="utf-8")
+    (run_dir / "report.md").write_text(report.markdown(results, summary), encoding="utf-8")
+    (run_dir / "report.html").write_text(report.html(results, summary), encoding="utf-8")
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def evaluate_configured(
+    settings: Settings, set_path: Path, url: str | None, with_peer: bool, out_dir: Path, progress: bool
+) -> tuple[Results, Summary]:
+    """`citeline eval`: our pipeline (in-process, after an incremental ingest, or a running
+    service at `url`) and, unless told otherwise, the peer, over the same questions."""
+    records = load_set(set_path)
+    embedder = MiniLMEmbedding(threads=settings.embed_threads, embed_batch_size=settings.embed_batch_size)
+    targets: list[Target]
+    if url:
+        targets, target_name = [HttpTarget(url)], url
+    else:
+        store = UnitStore(settings)
+        run_ingest(settings, store, lambda: embedder, progress=False)
+        targets, target_name = [InProcessTarget(Pipeline(settings, store, embedder))], "in-process"
+    peer_seconds = None
+    if with_peer:
+        peer = PeerTarget(settings.corpus_dir, embedder)
+        targets.append(peer)
+        peer_seconds = round(peer.ingest_seconds, 3)
+    return evaluate(
+        records,
+        targets,
+        SourceLibrary(settings.corpus_dir),
+        SupportJudge(embedder),
+        str(set_path),
+        target_name,
+        gate.load_thresholds(),
+        gate.load_baseline(),
+        out_dir,
+        progress,
+        peer_seconds,
+    )

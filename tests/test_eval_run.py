@@ -1,0 +1,105 @@
+"""Whole eval runs: the CI quality gate on the golden set, --url mode, the CLI."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eval import gate, run
+from eval.golden import DEFAULT_SET, load_set
+from eval.judges import SupportJudge
+from eval.peer import PeerTarget
+from eval.targets import HttpTarget, InProcessTarget
+from ingest.embedder import MiniLMEmbedding
+from ingest.settings import Settings
+from service.pipeline import Pipeline
+from service.sources import SourceLibrary
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def golden_run(tmp_path_factory: pytest.TempPathFactory, pipeline: Pipeline, embedder: MiniLMEmbedding):  # noqa: ANN201
+    out = tmp_path_factory.mktemp("reports")
+    settings = pipeline.settings
+    results, summary = run.evaluate(
+        load_set(DEFAULT_SET),
+        [InProcessTarget(pipeline), PeerTarget(settings.corpus_dir, embedder)],
+        SourceLibrary(settings.corpus_dir),
+        SupportJudge(embedder),
+        str(DEFAULT_SET),
+        "in-process",
+        gate.load_thresholds(),
+        gate.load_baseline(),
+        out,
+        progress=False,
+    )
+    return results, summary, out / summary.run
+
+
+def test_quality_gate_on_the_golden_set(golden_run) -> None:  # noqa: ANN001
+    _, summary, _ = golden_run
+    ours = summary.systems["citeline"]
+    print(json.dumps({"citeline": ours, "peer": summary.systems["peer"]}, indent=1))
+    assert summary.gate.passed, summary.gate.failures
+    assert ours["citation_validity"] == 1.0 and ours["markers_resolved"] == 1.0
+
+
+def test_a_run_writes_its_reports_and_recomputes_without_models(golden_run) -> None:  # noqa: ANN001
+    results, summary, run_dir = golden_run
+    for name in ("results.json", "summary.json", "report.md", "report.html"):
+        assert (run_dir / name).stat().st_size > 0
+    assert len(results.systems["citeline"]) == len(load_set(DEFAULT_SET)) >= 40
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "http" not in html.split("<body>")[0]  # self-contained
+    _, again = run.recompute(run_dir, gate.load_thresholds(), gate.load_baseline())
+    assert again.systems == summary.systems
+
+
+def small_set(tmp_path: Path, n: int = 6) -> Path:
+    lines = DEFAULT_SET.read_text(encoding="utf-8").splitlines()
+    picked = [line for line in lines if '"history": []' in line][:n]
+    path = tmp_path / "small.jsonl"
+    path.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    return path
+
+
+def test_url_mode_against_a_running_server(
+    server: str, pipeline: Pipeline, embedder: MiniLMEmbedding, tmp_path: Path
+) -> None:
+    records = load_set(small_set(tmp_path))
+    library, judge = SourceLibrary(pipeline.settings.corpus_dir), SupportJudge(embedder)
+    args = (library, judge, "small", "x", gate.Thresholds(), {}, tmp_path, False)
+    over_http, _ = run.evaluate(records, [HttpTarget(server)], *args)
+    in_process, _ = run.evaluate(records, [InProcessTarget(pipeline)], *args)
+    http_answers = [q.response["answer"] for q in over_http.systems["citeline"]]
+    assert http_answers == [q.response["answer"] for q in in_process.systems["citeline"]]
+    assert [q.judgment.correct for q in over_http.systems["citeline"]] == [
+        q.judgment.correct for q in in_process.systems["citeline"]
+    ]
+
+
+def test_cli_eval_exit_status_and_bad_set(ingested: Settings, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "CITELINE_CORPUS_DIR": str(ingested.corpus_dir),
+        "CITELINE_DATA_DIR": str(ingested.data_dir),
+        "CITELINE_COLLECTION": ingested.collection,
+    }
+    cli = [sys.executable, "-m", "service.cli", "eval", "--quiet", "--no-peer", "--out", str(tmp_path)]
+    ok = subprocess.run(
+        [*cli, "--set", str(small_set(tmp_path)), "--no-gate"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "citation_validity" in ok.stdout and "report.html" in ok.stdout
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x"}\n', encoding="utf-8")
+    bad = subprocess.run([*cli, "--set", str(broken)], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and "broken.jsonl:1" in bad.stderr and "Traceback" not in bad.stderr
