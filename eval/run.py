@@ -50,12 +50,12 @@ class Summary(BaseModel):
     gate: gate.GateResult
 
 
-def ask_all(target: Target, records: list[GoldenRecord], run: str, progress: bool) -> list[tuple]:
+def ask_all(target: Target, records: list[GoldenRecord], progress: bool) -> list[tuple]:
     answers = []
     for record in tqdm(records, desc=f"asking ({target.name})", unit="q", disable=not progress):
-        conversation = f"eval-{run}-{record.id}" if record.history else None
+        conversation = None
         for earlier in record.history:  # replay the conversation up to the follow-up
-            target.ask(earlier, conversation)
+            conversation = target.ask(earlier, conversation).response.get("conversation_id") or None
         answers.append((record, target.ask(record.question, conversation)))
     return answers
 
@@ -111,7 +111,7 @@ def evaluate(
     peer_ingest_seconds: float | None = None,
 ) -> tuple[Results, Summary]:
     run = new_run_id()
-    systems = {t.name: judge_all(ask_all(t, records, run, progress), library, support) for t in targets}
+    systems = {t.name: judge_all(ask_all(t, records, progress), library, support) for t in targets}
     results = Results(
         run=run,
         created=datetime.now(UTC).isoformat(timespec="seconds"),

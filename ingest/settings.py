@@ -7,12 +7,12 @@ harness import it from here without creating a cycle.
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CITELINE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CITELINE_", extra="ignore", enable_decoding=False)
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder of UTF-8 .txt articles.")
     data_dir: Path = Field(Path(".citeline"), description="Embedded Chroma + ingest manifest.")
@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     max_answer_sentences: int = Field(3, ge=1, le=10)
     max_question_chars: int = Field(1000, ge=10, le=100_000)
 
+    conversations_db: Path | None = Field(
+        None, description="SQLite file of conversation history; default <data_dir>/conversations.sqlite3."
+    )
+    history_turns: int = Field(6, ge=0, le=100, description="Most recent turns used to read a follow-up.")
+    history_tokens: int = Field(1000, ge=0, le=100_000, description="Token budget (tiktoken) of the history used.")
+    max_kept_turns: int = Field(50, ge=1, le=10_000, description="Turns kept per conversation.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser (comma-separated)."
+    )
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 
@@ -34,8 +44,13 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
-    def manifest_path(self) -> Path:
-        return self.data_dir / "manifest.json"
+    def conversations_path(self) -> Path:
+        return self.conversations_db or self.data_dir / "conversations.sqlite3"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def comma_separated(cls, value: object) -> object:
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)

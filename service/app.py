@@ -1,24 +1,65 @@
-"""The FastAPI application: HTTP in, `Pipeline.ask` and the source library, JSON out."""
+"""The FastAPI application: HTTP in, `Pipeline.ask` and the source library, JSON or SSE out."""
 
+import asyncio
 import logging
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.staticfiles import StaticFiles
 
 from ingest.store import StoreUnavailable
+from service.conversations import ConversationNotFound
 from service.pipeline import InvalidQuestion, Pipeline
 from service.retrieve import IndexEmpty
-from service.schemas import AskRequest, AskResponse, ErrorBody, Health, SourceDocument, SourceLine
+from service.schemas import (
+    AskRequest,
+    AskResponse,
+    Conversation,
+    ConversationTurn,
+    ErrorBody,
+    Health,
+    SourceDocument,
+    SourceLine,
+)
 from service.sources import SourceNotFound
 
 log = logging.getLogger("citeline")
-
+STATIC = Path(__file__).resolve().parent / "static"
 ERRORS = {
     404: {"model": ErrorBody, "description": "Not found"},
     422: {"model": ErrorBody, "description": "Invalid request"},
     503: {"model": ErrorBody, "description": "The index is empty or Chroma is unreachable"},
 }
+# Client mistakes and outages map to statuses; anything else is a 500 without details.
+KNOWN_ERRORS: dict[type[Exception], tuple[int, str | None]] = {
+    InvalidQuestion: (422, None),
+    ConversationNotFound: (404, "no such conversation"),
+    IndexEmpty: (503, None),
+    StoreUnavailable: (503, "the vector store is unavailable; try again shortly"),
+}
+# Streamed text goes out a few words at a time; the whole answer is verified before the first.
+STREAM_WORDS = 3
+STREAM_PAUSE_S = 0.01
+
+
+def error_status(exc: Exception) -> tuple[int, str]:
+    for kind, (status, message) in KNOWN_ERRORS.items():
+        if isinstance(exc, kind):
+            return status, message or str(exc)
+    return 500, "internal error"
+
+
+def stream_pieces(answer: str) -> list[str]:
+    words = re.findall(r"\S+\s*", answer)
+    return ["".join(words[i : i + STREAM_WORDS]) for i in range(0, len(words), STREAM_WORDS)]
 
 
 def create_app(pipeline: Pipeline) -> FastAPI:
@@ -28,37 +69,67 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         version="0.1.0",
     )
     app.state.pipeline = pipeline
+    if pipeline.settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=pipeline.settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "authorization"],
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         messages = []
         for error in exc.errors():
-            where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+            where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "path"))
             messages.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
         return JSONResponse(status_code=422, content={"detail": "; ".join(messages)})
 
-    @app.exception_handler(InvalidQuestion)
-    async def invalid_question(_: Request, exc: InvalidQuestion) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
-
-    @app.exception_handler(IndexEmpty)
-    async def index_empty(_: Request, exc: IndexEmpty) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
-
-    @app.exception_handler(StoreUnavailable)
-    async def store_unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
-        log.error("store unavailable: %s", exc)
-        return JSONResponse(status_code=503, content={"detail": "the vector store is unavailable; try again shortly"})
-
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return JSONResponse(status_code=500, content={"detail": "internal error"})
+    async def known_or_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        status, message = error_status(exc)
+        if status == 500:
+            log.exception("unhandled error")
+        elif status == 503:
+            log.error("unavailable: %s", exc)
+        return JSONResponse(status_code=status, content={"detail": message})
+
+    for kind in KNOWN_ERRORS:
+        app.add_exception_handler(kind, known_or_unexpected)
 
     @app.post("/api/ask", response_model=AskResponse, responses=ERRORS, tags=["answers"])
     def ask(request: AskRequest) -> AskResponse:
-        """Answer a question from the corpus; every sentence carries a verified citation."""
+        """Answer a question from the corpus; every sentence carries a verified citation.
+        With a `conversation_id`, the question may lean on that conversation's earlier turns."""
         return pipeline.ask(request)
+
+    @app.post("/api/ask/stream", response_class=EventSourceResponse, responses=ERRORS, tags=["answers"])
+    async def ask_stream(request: AskRequest) -> AsyncIterator[ServerSentEvent]:
+        """The same answer as Server-Sent Events: `delta` events with text, then one `done` event
+        carrying the full response (as `/api/ask` returns it), or one `error` event."""
+        try:
+            response = await run_in_threadpool(pipeline.ask, request)
+        except Exception as exc:  # reported in-stream: the stream has already begun
+            status, message = error_status(exc)
+            if status == 500:
+                log.exception("unhandled error while streaming")
+            yield ServerSentEvent(event="error", data={"status": status, "detail": message})
+            return
+        for piece in stream_pieces(response.answer):
+            yield ServerSentEvent(event="delta", data={"text": piece})
+            await asyncio.sleep(STREAM_PAUSE_S)
+        yield ServerSentEvent(event="done", data=response.model_dump())
+
+    @app.get("/api/conversations/{conversation_id}", response_model=Conversation, responses=ERRORS, tags=["answers"])
+    def conversation(
+        conversation_id: str = PathParam(max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$"),
+    ) -> Conversation:
+        """A conversation's turns, with each answer's citations as they were given."""
+        turns = pipeline.conversations.turns(conversation_id)
+        return Conversation(
+            conversation_id=conversation_id,
+            turns=[ConversationTurn.model_validate(t.model_dump()) for t in turns],
+        )
 
     @app.get("/api/sources/{source:path}", response_model=SourceDocument, responses=ERRORS, tags=["sources"])
     def source(source: str) -> SourceDocument | JSONResponse:
@@ -81,7 +152,12 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         )
 
     @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    def home() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
 
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> FileResponse:
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -44,8 +44,23 @@ class AskResponse(BaseModel):
     answered: bool = Field(description="False when the corpus does not contain the answer.")
     citations: list[Citation]
     conversation_id: str
+    rewritten_question: str = Field(description="The standalone question answered (follow-ups resolved).")
     retrieved: list[Retrieved] = Field(default_factory=list)
     verification: Verification
+
+
+class ConversationTurn(BaseModel):
+    question: str
+    rewritten_question: str
+    answer: str
+    answered: bool
+    citations: list[Citation]
+    created: float = Field(description="Unix time.")
+
+
+class Conversation(BaseModel):
+    conversation_id: str
+    turns: list[ConversationTurn]
 
 
 class SourceLine(BaseModel):

@@ -91,8 +91,12 @@ def test_second_article_only_question(http: httpx.Client) -> None:
 
 
 def test_top_k_and_conversation_id_are_honoured(http: httpx.Client) -> None:
-    body = ask(http, "What did Stoltenberg say about sanctions?", top_k=3, conversation_id="conv-1")
-    assert body["conversation_id"] == "conv-1" and len(body["retrieved"]) <= 3
+    first = ask(http, "What did Stoltenberg say about sanctions?", top_k=3)
+    assert len(first["retrieved"]) <= 3 and first["conversation_id"]
+    again = ask(http, "What did Grushko say about NATO expansion?", conversation_id=first["conversation_id"])
+    assert again["conversation_id"] == first["conversation_id"]
+    unknown = http.post("/api/ask", json={"question": "Hi?", "conversation_id": "no-such-conversation"})
+    assert unknown.status_code == 404 and unknown.json() == {"detail": "no such conversation"}
 
 
 @pytest.mark.parametrize(

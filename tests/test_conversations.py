@@ -1,0 +1,150 @@
+"""Conversations over the real API: memory, follow-up rewriting, persistence, streaming."""
+
+import json
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.conversations import ConversationStore, ConversationStoreError, Turn
+from tests.conftest import CNN, MEDUZA
+
+
+def ask(http: httpx.Client, question: str, conversation_id: str | None = None) -> dict:
+    reply = http.post("/api/ask", json={"question": question, "conversation_id": conversation_id})
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def speakers(body: dict) -> set[str]:
+    return {c["speaker"].split()[-1] for c in body["citations"] if c["speaker"]}
+
+
+def test_a_new_person_with_it_keeps_the_topic(http: httpx.Client) -> None:
+    first = ask(http, "What did Stoltenberg say about Ukraine's membership?")
+    follow = ask(http, "And what did Grushko say about it?", first["conversation_id"])
+    assert follow["rewritten_question"] == "What did Grushko say about Ukraine's membership?"
+    assert follow["answered"] and speakers(follow) == {"Grushko"}
+    assert {(c["source"], c["line_start"]) for c in follow["citations"]} & {(CNN, 13), (CNN, 14)}
+
+
+def test_a_pronoun_means_the_last_person(http: httpx.Client) -> None:
+    first = ask(http, "What did Stoltenberg say about Ukraine's membership?")
+    follow = ask(http, "What did he say about sanctions?", first["conversation_id"])
+    assert follow["rewritten_question"] == "What did Stoltenberg say about sanctions?"
+    assert follow["answered"] and speakers(follow) == {"Stoltenberg"}
+    assert any("sanctions" in c["quote"] for c in follow["citations"])
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "expected"),
+    [
+        (
+            "What did Grushko say about NATO expansion?",
+            "What about Stoltenberg?",
+            "What did Stoltenberg say about NATO expansion?",
+        ),
+        (
+            "What did Grushko say about NATO expansion?",
+            "What about the Minsk agreements?",
+            "What did Grushko say about the Minsk agreements?",
+        ),
+        (
+            "What did Stoltenberg say about sanctions?",
+            "Is he ready to meet Russia again?",
+            "Is Stoltenberg ready to meet Russia again?",
+        ),
+        ("What is the capital of Australia?", "Who contributed reporting?", "Who contributed reporting?"),
+    ],
+)
+def test_rewrites(http: httpx.Client, first: str, then: str, expected: str) -> None:
+    body = ask(http, then, ask(http, first)["conversation_id"])
+    assert body["rewritten_question"] == expected
+
+
+def test_a_standalone_question_is_left_alone(http: httpx.Client) -> None:
+    body = ask(http, "What did Grushko say about the Minsk agreements?")
+    assert body["rewritten_question"] == "What did Grushko say about the Minsk agreements?"
+
+
+def test_history_is_kept_with_citations_and_unknown_ids_are_404(http: httpx.Client) -> None:
+    first = ask(http, "What did Stoltenberg say about Ukraine's membership?")
+    cid = first["conversation_id"]
+    ask(http, "What about Grushko?", cid)
+    stored = http.get(f"/api/conversations/{cid}").json()
+    assert [t["question"] for t in stored["turns"]] == [
+        "What did Stoltenberg say about Ukraine's membership?",
+        "What about Grushko?",
+    ]
+    assert stored["turns"][0]["citations"] == first["citations"]
+    assert stored["turns"][0]["answer"] == first["answer"]
+    assert http.get("/api/conversations/nope").status_code == 404
+    assert http.get("/api/conversations/bad%20id!").status_code == 422
+
+
+def read_events(response: httpx.Response) -> list[tuple[str, dict]]:
+    events, name = [], "message"
+    for line in response.iter_lines():
+        if line.startswith("event:"):
+            name = line.split(":", 1)[1].strip()
+        elif line.startswith("data:"):
+            events.append((name, json.loads(line.split(":", 1)[1])))
+            name = "message"
+    return events
+
+
+def test_streaming_answer_then_done(http: httpx.Client) -> None:
+    with http.stream("POST", "/api/ask/stream", json={"question": "What did Stoltenberg say about sanctions?"}) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        events = read_events(r)
+    kinds = [k for k, _ in events]
+    assert kinds[-1] == "done" and kinds.count("delta") >= 3 and set(kinds) == {"delta", "done"}
+    done = events[-1][1]
+    assert "".join(e["text"] for k, e in events if k == "delta") == done["answer"]
+    assert done["answered"] and done["citations"] and done["conversation_id"]
+    assert ask(http, "What about Grushko?", done["conversation_id"])["rewritten_question"].startswith(
+        "What did Grushko"
+    )
+
+
+def test_streaming_errors_arrive_as_an_error_event(http: httpx.Client) -> None:
+    with http.stream("POST", "/api/ask/stream", json={"question": "  "}) as r:
+        events = read_events(r)
+    assert events == [("error", {"status": 422, "detail": "question must not be empty"})]
+    with http.stream("POST", "/api/ask/stream", json={"question": "Hi?", "conversation_id": "missing"}) as r:
+        assert read_events(r) == [("error", {"status": 404, "detail": "no such conversation"})]
+
+
+def test_a_client_that_disconnects_does_not_break_the_server(http: httpx.Client) -> None:
+    with http.stream("POST", "/api/ask/stream", json={"question": "What did Grushko say about NATO expansion?"}) as r:
+        next(r.iter_lines())  # read one line, then hang up
+    assert http.get("/healthz").status_code == 200
+
+
+def turn(question: str) -> Turn:
+    return Turn(question=question, rewritten_question=question, answer="a", answered=True, citations=[], created=0)
+
+
+def test_store_bounds_history_and_survives_concurrent_writers(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite3", max_turns=5)
+    cid = store.create()
+    threads = [
+        threading.Thread(target=lambda i=i: [store.append(cid, turn(f"q{i}-{j}")) for j in range(10)]) for i in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(store.turns(cid)) == 5 and len(store.turns(cid, last=2)) == 2
+
+
+def test_an_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.sqlite3"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ConversationStoreError, match="corrupt.sqlite3"):
+        ConversationStore(corrupt)
+
+
+def test_sources_used_by_the_widget(http: httpx.Client) -> None:
+    assert http.get(f"/api/sources/{MEDUZA}").status_code == 200
