@@ -1,11 +1,12 @@
 # `make run` and `make test` work on a fresh clone: each creates .venv and installs what it needs.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: run test eval lint install install-dev ingest serve clean
 
 $(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "citeline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python

@@ -21,7 +21,7 @@ from ingest.embedder import MiniLMEmbedding
 from service.lexicon import content_stems, words
 from service.schemas import Citation
 from service.sources import SourceLibrary
-from service.verify import MARKER, citation_error, split_sentences
+from service.verify import MARKER, citation_error, markers, masked, split_sentences, unmasked
 
 SUPPORT_COVERAGE = 0.8
 SUPPORT_SIMILARITY = 0.6
@@ -76,7 +76,8 @@ class SupportJudge:
     def supports(self, claim: str, cited: list[Citation]) -> tuple[bool, str]:
         if not cited:
             return False, "no citation"
-        claim = " ".join(MARKER.sub("", claim).split())
+        hidden, table = masked(claim, [c.quote for c in cited])
+        claim = " ".join(unmasked(MARKER.sub("", hidden), table).split())
         evidence = " ".join(f"{c.speaker} {c.quote}" for c in cited)
         remainder = claim
         for c in cited:
@@ -124,13 +125,14 @@ def judge(record: GoldenRecord, response: dict, library: SourceLibrary, support:
     for c in citations:
         error = citation_error(c, library)
         checks.append(CitationCheck(id=c.id, key=f"{c.source}:{c.line_start}", valid=error is None, reason=error or ""))
-    markers = [int(m) for m in MARKER.findall(answer)]
-    unresolved = sorted({m for m in markers if m not in by_id})
-    uncited = sorted({c.id for c in citations} - set(markers))
+    quotes = [c.quote for c in citations]
+    used = markers(answer, quotes)
+    unresolved = sorted({m for m in used if m not in by_id})
+    uncited = sorted({c.id for c in citations} - set(used))
 
     sentences = []
-    for text in split_sentences(answer) if answered else []:
-        ids = [int(m) for m in MARKER.findall(text) if int(m) in by_id]
+    for text in split_sentences(answer, quotes) if answered else []:
+        ids = [m for m in markers(text, quotes) if m in by_id]
         cited = [by_id[i] for i in dict.fromkeys(ids)]
         ok, why = support.supports(text, cited)
         sentences.append(SentenceCheck(text=text, citation_ids=list(dict.fromkeys(ids)), supported=ok, why=why))

@@ -72,13 +72,20 @@ def decode(data: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def read_article(path: Path, source: str) -> Article:
+def read_bytes(path: Path, source: str) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise UnreadableSource(f"{source}: cannot be read ({exc.strerror})") from None
+
+
+def parse_article(data: bytes, source: str) -> Article:
     text = decode(data, source)
     return Article(source=source, text=text, lines=line_table(text))
+
+
+def read_article(path: Path, source: str) -> Article:
+    return parse_article(read_bytes(path, source), source)
 
 
 def list_sources(root: Path) -> Iterator[SourceFile]:
@@ -103,8 +110,8 @@ def resolve_source(root: Path, source: str) -> Path | None:
     root = root.resolve()
     try:
         path = (root / source).resolve()
-    except (OSError, ValueError):
-        return None
-    if not path.is_relative_to(root) or not path.is_file():
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, a loop of links
         return None
     return path

@@ -64,9 +64,6 @@ class MiniLMEmbedding(BaseEmbedding):
     def class_name(cls) -> str:
         return "MiniLMEmbedding"
 
-    def token_count(self, text: str) -> int:
-        return len(self._tokenizer.encode(text).ids)
-
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length vectors, one row per text, in the order given."""
         result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)

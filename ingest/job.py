@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from ingest.corpus import Article, SourceFile, UnreadableSource, decode, line_table, list_sources
+from ingest.corpus import SourceFile, UnreadableSource, list_sources, parse_article, read_bytes
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from ingest.store import FileRecord, UnitStore
@@ -61,14 +61,6 @@ class _Pending(BaseModel):
     is_new: bool
 
 
-def _read(file: SourceFile) -> tuple[bytes, str]:
-    try:
-        data = file.path.read_bytes()
-    except OSError as exc:
-        raise UnreadableSource(f"{file.source}: cannot be read ({exc.strerror})") from None
-    return data, hashlib.sha256(data).hexdigest()
-
-
 def run_ingest(
     settings: Settings,
     store: UnitStore,
@@ -99,17 +91,17 @@ def run_ingest(
             report.unchanged += 1
             continue
         try:
-            data, sha = _read(file)
+            data = read_bytes(file.path, file.source)
+            sha = hashlib.sha256(data).hexdigest()
             if fresh and record.sha256 == sha:
                 # Touched but not changed: remember the new mtime, embed nothing.
                 store.put_file_records([_record(file, sha, record.units, complete=True)])
                 report.unchanged += 1
                 continue
-            text = decode(data, file.source)
+            article = parse_article(data, file.source)
         except UnreadableSource as exc:
             report.skipped.append(Skipped(source=file.source, reason=str(exc)))
             continue
-        article = Article(source=file.source, text=text, lines=line_table(text))
         units = split_article(article)
         if not units:
             report.skipped.append(Skipped(source=file.source, reason=f"{file.source}: no sentences found"))

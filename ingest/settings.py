@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CITELINE_", extra="ignore", enable_decoding=False)
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder of UTF-8 .txt articles.")
-    data_dir: Path = Field(Path(".citeline"), description="Embedded Chroma + ingest manifest.")
+    data_dir: Path = Field(Path(".citeline"), description="Embedded Chroma and conversation history.")
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; unset = embedded.")
     collection: str = Field("citeline_units", description="Chroma collection name.")
 

@@ -64,12 +64,15 @@ def connect(settings: Settings) -> "chromadb.ClientAPI":
 class UnitStore:
     def __init__(self, settings: Settings) -> None:
         self.client = connect(settings)
-        self.units = self.client.get_or_create_collection(
-            settings.collection,
-            metadata={"hnsw:space": "cosine", "embed_model": MODEL_ID},
-        )
-        # Chroma requires a vector per record; the manifest has nothing to search, so 1-d.
-        self.files = self.client.get_or_create_collection(f"{settings.collection}_files")
+        try:
+            self.units = self.client.get_or_create_collection(
+                settings.collection,
+                metadata={"hnsw:space": "cosine", "embed_model": MODEL_ID},
+            )
+            # Chroma requires a vector per record; the manifest has nothing to search, so 1-d.
+            self.files = self.client.get_or_create_collection(f"{settings.collection}_files")
+        except Exception as exc:  # a bad name, a lost server: chromadb raises many types
+            raise StoreUnavailable(f"cannot open Chroma collection {settings.collection!r}: {exc}") from exc
 
     # --- manifest -------------------------------------------------------------------
     def file_records(self) -> dict[str, FileRecord]:

@@ -31,15 +31,33 @@ SPEAKER_BEFORE_VERB = re.compile(rf"({NAME_PHRASE}(?:\s+and\s+{NAME_PHRASE})?)\s
 # Inverted attribution only after a quote or a comma: “...,” said Jens Stoltenberg.
 SPEAKER_AFTER_VERB = re.compile(rf"[,”\"’]\s*(?:said|says)\s+({NAME_PHRASE})")
 PRONOUN_SPEECH = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+(?:{SPEECH_VERBS})\b")
+# Words that stand before a name without being part of it.
+HONORIFICS = {"Mr", "Mrs", "Ms", "Dr", "Sir"}
+TITLES = HONORIFICS | {
+    "President",
+    "Minister",
+    "Secretary",
+    "General",
+    "Chancellor",
+    "Ambassador",
+    "Senator",
+    "Governor",
+    "Prime",
+    "Deputy",
+    "Foreign",
+    "Spokesman",
+    "Spokeswoman",
+    "Lord",
+    "Lady",
+}
 # "Mr Campbell", "President Vladimir Putin": a person mentioned, who may speak later as "he".
 TITLED_NAME = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Sir|President|Minister|Secretary|Chancellor|Ambassador|Senator|Governor)\.?"
+    r"\b(?:Mr|Mrs|Ms|Dr|Sir|President|Minister|Secretary|Chancellor|Ambassador|Senator|Governor|General)\.?"
     r"\s+((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
 )
 # "journalist Andrew McFadyen": a lower-case role word, then a given name and a surname.
 ROLE_THEN_NAME = re.compile(r"\b[a-z]{3,}\s+([A-Z][a-z]+\s+[A-Z][\w’'-]+)")
 POSSESSIVE = re.compile(r"[’']s$")
-HONORIFICS = {"Mr", "Mrs", "Ms", "Dr", "Sir", "Mr.", "Mrs.", "Ms.", "Dr."}
 FIRST_PERSON = re.compile(r"\b(?:I|we|We|us|our|Our|my|My)\b")
 OPENING_QUOTE = re.compile(r"^[\W_]*[“\"«]")
 # Capitalised words that start sentences or name no one.
@@ -178,15 +196,13 @@ class SpeakerTracker:
         words = [w for w in words if w]
         if not words:
             return ""
-        if words[0] in HONORIFICS and len(words) == 2:
-            known = [k for k in self.known if k.split()[-1] == words[-1]]
+        known = [k for k in self.known if k.split()[-1] == words[-1]]
+        if words[0].rstrip(".") in HONORIFICS and len(words) == 2:
             return max(known, key=len) if known else self._remember(" ".join(words))
-        matches = [k for k in self.known if k.split()[-1] == words[-1]]
-        if matches:
-            return max(matches, key=len)
-        if len(words) < 2:
+        if len(words) < 2 and not known:
             return ""  # "the West says": a lone capitalised word is too weak to name a speaker
-        return self._remember(" ".join(words))
+        fullest = max([*known, " ".join(words) if len(words) > 1 else ""], key=len)
+        return fullest if fullest in known else self._remember(fullest)
 
     def _remember(self, name: str) -> str:
         self.known.append(name)
@@ -198,6 +214,8 @@ class SpeakerTracker:
         for pattern in (TITLED_NAME, ROLE_THEN_NAME):
             for match in pattern.finditer(text):
                 name = [POSSESSIVE.sub("", w) for w in match.group(1).split()]
+                while name and name[0] in TITLES:  # "Secretary General Jens Stoltenberg"
+                    name = name[1:]
                 if len(name) >= 2 and not any(k.split()[-1] == name[-1] for k in self.known):
                     self.known.append(" ".join(name))
 

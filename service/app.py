@@ -81,7 +81,13 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         messages = []
         for error in exc.errors():
+            if error.get("type") == "json_invalid":
+                messages.append("the request body is not valid JSON")
+                continue
             where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "path"))
+            if not where and error.get("type") in ("model_attributes_type", "dict_type"):
+                messages.append("the request body must be a JSON object (content-type: application/json)")
+                continue
             messages.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
         return JSONResponse(status_code=422, content={"detail": "; ".join(messages)})
 

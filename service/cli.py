@@ -6,6 +6,8 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from ingest.settings import Settings, get_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
@@ -128,6 +130,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK if summary.gate.passed or args.no_gate else EXIT_ERROR
 
 
+def top_k(value: str) -> int:
+    number = int(value) if value.isdigit() else 0
+    if not 1 <= number <= 50:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 50, not {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question with citations")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the API's JSON response")
-    ask.add_argument("--top-k", type=int, choices=range(1, 51), metavar="1..50")
+    ask.add_argument("--top-k", type=top_k, metavar="1..50", help="units retrieved")
     ask.add_argument("--corpus", help="corpus folder the citations point into")
     ask.set_defaults(func=cmd_ask)
     from eval.golden import DEFAULT_SET
@@ -171,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
+    except ValidationError as exc:  # CITELINE_* settings that do not parse
+        problems = "; ".join(f"CITELINE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
+        print(f"citeline: invalid configuration: {problems}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
 

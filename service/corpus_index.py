@@ -5,18 +5,12 @@ processes sharing one Chroma server see the same index.
 """
 
 import math
-import re
 from collections import Counter
 
 from ingest.store import UnitStore
+from ingest.structure import TITLED_NAME
 from ingest.units import Unit
-from service.lexicon import content_stems, words
-
-# A name after a title ("President Vladimir Putin") is a person's, whether or not he speaks.
-PERSON_AFTER_TITLE = re.compile(
-    r"\b(?:President|Prime Minister|Minister|Secretary|Chancellor|Ambassador|Spokes(?:man|woman|person)"
-    r"|Senator|Governor|General|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)\s+((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
-)
+from service.lexicon import content_stems, stem, words
 
 
 class CorpusIndex:
@@ -27,13 +21,14 @@ class CorpusIndex:
         speakers: set[str] = set()
         people: set[str] = set()
         for unit in units:
-            people.update(words(m.group(1))[-1] for m in PERSON_AFTER_TITLE.finditer(unit.text))
+            people.update(words(m.group(1))[-1] for m in TITLED_NAME.finditer(unit.text))
             context = f"{unit.title} {unit.heading} {unit.speaker} {unit.text}"
             self.vocabulary.update(words(context))
             df.update(set(content_stems(f"{unit.heading} {unit.text}")))
             for name in unit.speaker.split(" and "):
                 if name:
                     speakers.add(name)
+        self._stems = {stem(w) for w in self.vocabulary}
         total = max(len(units), 1)
         self._idf = {term: math.log(1 + total / count) for term, count in df.items()}
         self._unseen_idf = math.log(1 + total)
@@ -44,6 +39,11 @@ class CorpusIndex:
     @classmethod
     def load(cls, store: UnitStore) -> "CorpusIndex":
         return cls(list(store.all_units()))
+
+    def knows(self, word: str) -> bool:
+        """Whether the corpus uses this word, in any inflection ("Russians" for "Russian")."""
+        word = words(word)[0] if words(word) else ""
+        return bool(word) and (word in self.vocabulary or stem(word) in self._stems)
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, self._unseen_idf)

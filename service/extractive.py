@@ -86,7 +86,10 @@ def coverage(question: Question, candidate: Candidate, index: CorpusIndex) -> fl
     """The idf-weighted share of the question's topic words that the sentence (or its heading) has."""
     if not question.topic:
         return 0.0
-    present = set(content_stems(f"{candidate.unit.heading} {candidate.unit.text}"))
+    unit = candidate.unit
+    # A section heading ("Ukraine") is part of what a sentence is about; a speaker heading is not.
+    heading = unit.heading if unit.heading != unit.speaker else ""
+    present = set(content_stems(f"{heading} {unit.text}"))
     total = sum(index.idf(t) for t in question.topic)
     return sum(index.idf(t) for t in question.topic if matches(t, present)) / total
 
@@ -192,9 +195,8 @@ def sentence_for(unit_text: str, speaker: str, marker: int, first_for_speaker: b
 
 def compose(chosen: list[Scored]) -> tuple[str, list[Citation]]:
     """Best sentence first, each quoted with its attribution and its marker."""
-    ordered = chosen
     sentences, citations, seen_speakers = [], [], set()
-    for marker, s in enumerate(ordered, start=1):
+    for marker, s in enumerate(chosen, start=1):
         unit = s.candidate.unit
         sentences.append(sentence_for(unit.text, unit.speaker, marker, unit.speaker not in seen_speakers))
         seen_speakers.add(unit.speaker)

@@ -6,8 +6,9 @@ from functools import lru_cache
 import Stemmer
 from llama_index.core.utils import globals_helper
 
+from ingest.structure import POSSESSIVE
+
 WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
-POSSESSIVE = re.compile(r"[’']s$")
 # Words that shape a question but say nothing about its topic.
 QUESTION_WORDS = {
     "what",

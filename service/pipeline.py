@@ -12,12 +12,16 @@ from service import extractive
 from service.conversations import ConversationStore, Turn
 from service.corpus_index import CorpusIndex
 from service.followup import rewrite
+from service.prompts import cannot_answer
 from service.question import analyse
 from service.retrieve import HybridRetriever
 from service.schemas import AskRequest, AskResponse, Retrieved
 from service.sources import SourceLibrary
 from service.tokens import count
 from service.verify import verify
+
+# Said when every citation failed verification: the files differ from what was ingested.
+SOURCES_CHANGED = "The passages it would cite have changed since they were ingested; run `citeline ingest` again."
 
 
 class InvalidQuestion(ValueError):
@@ -46,7 +50,8 @@ class Pipeline:
         return cls(settings, UnitStore(settings), embedder)
 
     def check_question(self, question: str) -> str:
-        text = " ".join(question.split())
+        # Control characters and unpaired surrogates are not text; the tokenizer rejects them.
+        text = " ".join("".join(ch for ch in question if ch.isprintable() or ch.isspace()).split())
         if not text:
             raise InvalidQuestion("question must not be empty")
         if len(text) > self.settings.max_question_chars:
@@ -80,7 +85,7 @@ class Pipeline:
         answer, citations, verification = verify(draft.answer, draft.citations, self.library)
         answered = draft.answered and bool(citations)
         if draft.answered and not citations:
-            answer = extractive.refusal(question, draft.ranked).answer
+            answer = f"{cannot_answer()} {SOURCES_CHANGED}"
         self.conversations.append(
             conversation_id,
             Turn(

@@ -5,6 +5,7 @@ import re
 from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
+from ingest.structure import TITLES
 from service.corpus_index import CorpusIndex
 from service.lexicon import QUESTION_WORDS, WORD, topic_stems, words
 
@@ -65,28 +66,7 @@ def name_words(label: str) -> set[str]:
     return {words(part)[-1] for part in label.split(" and ") if words(part)}
 
 
-# Words before a surname that are not a given name.
-TITLES = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "sir",
-    "lord",
-    "lady",
-    "president",
-    "minister",
-    "secretary",
-    "general",
-    "chancellor",
-    "prime",
-    "deputy",
-    "foreign",
-    "senator",
-    "governor",
-    "spokesman",
-    "spokeswoman",
-}
+LOWER_TITLES = {t.lower() for t in TITLES}
 
 
 def names(label: str, text: str) -> bool:
@@ -99,7 +79,7 @@ def names(label: str, text: str) -> bool:
         name = words(part)
         if not name:
             continue
-        given = name[-2] if len(name) > 1 and name[-2] not in TITLES else ""
+        given = name[-2] if len(name) > 1 and name[-2] not in LOWER_TITLES else ""
         for i, token in enumerate(tokens):
             if token != name[-1]:
                 continue
@@ -107,7 +87,7 @@ def names(label: str, text: str) -> bool:
             gives_name = (
                 bool(before)
                 and raw[i - 1][:1].isupper()
-                and before not in TITLES
+                and before not in LOWER_TITLES
                 and before not in QUESTION_WORDS
                 and before not in globals_helper.stopwords
             )
@@ -128,11 +108,12 @@ def analyse(text: str, index: CorpusIndex) -> Question:
         # "What did Putin say ...?" about someone the corpus mentions but never quotes: no
         # one else's words may stand in for his.
         persons = [w for w in WORD.findall(text) if words(w) and words(w)[0] in index.people]
-    person_words = set().union(*(name_words(p) for p in persons)) if persons else set()
+    # The words that call the person ("Secretary General Stoltenberg") are not the topic.
+    person_words = set().union(*(name_words(p) for p in persons), LOWER_TITLES) if persons else set()
     raw = WORD.findall(text)
     # Capitalised words after the first are names; a name the corpus never uses means the
     # corpus cannot answer ("What is the capital of Australia?").
-    unknown = [w for w in raw[1:] if w[0].isupper() and len(w) > 1 and words(w) and words(w)[0] not in index.vocabulary]
+    unknown = [w for w in raw[1:] if w[0].isupper() and len(w) > 1 and not index.knows(w)]
     return Question(
         text=text,
         persons=persons,

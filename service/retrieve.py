@@ -1,4 +1,4 @@
-"""Hybrid retrieval: vector search in Chroma and BM25 over the same units, fused by RRF.
+"""Hybrid retrieval: vector search in Chroma and BM25 over the same units, fused (RRF).
 
 Both legs see a unit's retrieval text (title, heading, speaker and sentence), so a question
 naming a speaker finds statements that never name him. LlamaIndex does the work: its
@@ -31,8 +31,6 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 class Candidate(BaseModel):
     unit: Unit
-    rank: int  # 1-based rank after fusion
-    fused: float  # reciprocal-rank fusion score
     similarity: float  # cosine between the question and the unit's retrieval text
 
 
@@ -73,11 +71,11 @@ class HybridRetriever:
         ids = [n.node.node_id for n in fused]
         vectors = self.store.embeddings_of(ids)
         candidates = []
-        for rank, hit in enumerate(fused, start=1):
+        for hit in fused:
             unit = self.index.units.get(hit.node.node_id)
             vector = vectors.get(hit.node.node_id)
             if unit is None or vector is None:
-                continue  # written after this process loaded its index; seen after reload
+                continue  # written by an ingest after this process built its index
             similarity = float(np.asarray(vector, dtype=np.float32) @ query_vector)
-            candidates.append(Candidate(unit=unit, rank=rank, fused=hit.score or 0.0, similarity=similarity))
+            candidates.append(Candidate(unit=unit, similarity=similarity))
         return candidates

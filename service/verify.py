@@ -32,10 +32,36 @@ def citation_error(citation: Citation, library: SourceLibrary) -> str | None:
     return None
 
 
-def split_sentences(answer: str) -> list[str]:
-    parts = [m.group(0).strip() for m in ANSWER_SENTENCE.finditer(answer)]
-    tail = ANSWER_SENTENCE.sub("", answer).strip()
-    return parts + ([tail] if tail else [])
+def masked(answer: str, quotes: list[str]) -> tuple[str, dict[str, str]]:
+    """The answer with each quoted passage replaced by a placeholder, so that a "[2]" inside a
+    quotation is not taken for a marker."""
+    table: dict[str, str] = {}
+    for n, quote in enumerate(sorted(set(q for q in quotes if q), key=len, reverse=True)):
+        if quote in answer:
+            key = f"\x00{n}\x00"
+            table[key] = quote
+            answer = answer.replace(quote, key)
+    return answer, table
+
+
+def unmasked(text: str, table: dict[str, str]) -> str:
+    for key, quote in table.items():
+        text = text.replace(key, quote)
+    return text
+
+
+def split_sentences(answer: str, quotes: list[str] = ()) -> list[str]:
+    """Answer sentences, each ending with its markers; a last unmarked part stands alone."""
+    hidden, table = masked(answer, list(quotes))
+    parts = [m.group(0).strip() for m in ANSWER_SENTENCE.finditer(hidden)]
+    tail = ANSWER_SENTENCE.sub("", hidden).strip()
+    return [unmasked(p, table) for p in parts + ([tail] if tail else [])]
+
+
+def markers(text: str, quotes: list[str] = ()) -> list[int]:
+    """Marker ids in order of appearance, outside quoted passages."""
+    hidden, _ = masked(text, list(quotes))
+    return [int(m) for m in MARKER.findall(hidden)]
 
 
 def verify(answer: str, citations: list[Citation], library: SourceLibrary) -> tuple[str, list[Citation], Verification]:
@@ -47,9 +73,10 @@ def verify(answer: str, citations: list[Citation], library: SourceLibrary) -> tu
             removed.append(error)
         else:
             valid[citation.id] = citation
+    quotes = [c.quote for c in citations]
     kept_sentences = []
-    for sentence in split_sentences(answer):
-        ids = [int(i) for i in MARKER.findall(sentence)]
+    for sentence in split_sentences(answer, quotes):
+        ids = markers(sentence, quotes)
         bad = [i for i in ids if i not in valid]
         if bad:
             removed.append(f"sentence dropped, its citation [{bad[0]}] did not verify: {sentence[:80]}")
@@ -58,8 +85,9 @@ def verify(answer: str, citations: list[Citation], library: SourceLibrary) -> tu
     # Renumber what is left, in order of first use, so markers stay 1..n.
     renumber: dict[int, int] = {}
     for sentence in kept_sentences:
-        for i in MARKER.findall(sentence):
-            renumber.setdefault(int(i), len(renumber) + 1)
-    text = MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", " ".join(kept_sentences))
+        for i in markers(sentence, quotes):
+            renumber.setdefault(i, len(renumber) + 1)
+    hidden, table = masked(" ".join(kept_sentences), quotes)
+    text = unmasked(MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", hidden), table)
     final = [valid[old].model_copy(update={"id": new}) for old, new in renumber.items()]
     return text, final, Verification(verified=not removed, checked=len(citations), removed=removed)

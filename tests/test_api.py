@@ -1,6 +1,7 @@
 """The HTTP API, over a real socket, against the real pipeline and a real Chroma."""
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -121,7 +122,7 @@ def test_bad_requests_get_422_with_a_clear_message(http: httpx.Client, payload: 
 
 def test_malformed_json_is_a_client_error(http: httpx.Client) -> None:
     response = http.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
-    assert response.status_code == 422 and "JSON" in response.json()["detail"]
+    assert response.status_code == 422 and response.json()["detail"] == "the request body is not valid JSON"
 
 
 def test_sources_endpoint(http: httpx.Client, ingested: Settings) -> None:
@@ -131,14 +132,52 @@ def test_sources_endpoint(http: httpx.Client, ingested: Settings) -> None:
     assert http.get("/api/sources/nope.txt").status_code == 404
 
 
+@pytest.fixture(scope="module")
+def outside_file(ingested: Settings) -> str:
+    """A real .txt file next to (not inside) the corpus, and a link inside pointing to it."""
+    corpus = Path(ingested.corpus_dir)
+    secret = corpus.parent / "secret.txt"
+    secret.write_text("TOP SECRET line\n", encoding="utf-8")
+    link = corpus / "link.txt"
+    if not link.exists():
+        link.symlink_to(secret)
+    return "TOP SECRET"
+
+
 @pytest.mark.parametrize(
     "path",
-    ["../pyproject.toml", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "/etc/passwd", "..%2f" * 8 + "etc/hostname"],
+    [
+        "../secret.txt",
+        "..%2Fsecret.txt",
+        "..%2fsecret.txt",
+        "%2E%2E%2Fsecret.txt",
+        "sub/..%2F..%2Fsecret.txt",
+        "link.txt",
+        "%2Fetc%2Fpasswd",
+        "/etc/passwd",
+        "..%2f" * 8 + "etc/hostname",
+        "a" * 5000 + ".txt",
+    ],
 )
-def test_sources_never_read_outside_the_corpus(http: httpx.Client, path: str) -> None:
+def test_sources_never_read_outside_the_corpus(http: httpx.Client, outside_file: str, path: str) -> None:
     response = http.get(f"/api/sources/{path}")
-    assert response.status_code == 404
-    assert "root:" not in response.text
+    assert response.status_code == 404, response.text
+    assert outside_file not in response.text and "root:" not in response.text
+
+
+def test_the_outside_file_is_really_there(ingested: Settings, outside_file: str) -> None:
+    """Guards the test above: the file exists, so a 404 is the check's doing, not its absence."""
+    assert outside_file in (Path(ingested.corpus_dir).parent / "secret.txt").read_text(encoding="utf-8")
+    assert outside_file in (Path(ingested.corpus_dir) / "link.txt").read_text(encoding="utf-8")
+
+
+def test_unpaired_surrogates_are_dropped_and_wrong_bodies_are_client_errors(http: httpx.Client) -> None:
+    raw = b'{"question": "What \\ud800 did Grushko say about\\u0000 NATO expansion?"}'
+    response = http.post("/api/ask", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["rewritten_question"] == "What did Grushko say about NATO expansion?"
+    listed = http.post("/api/ask", json=["a question?"])
+    assert listed.status_code == 422 and "JSON object" in listed.json()["detail"]
 
 
 def test_health_and_docs(http: httpx.Client) -> None:

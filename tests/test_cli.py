@@ -38,3 +38,16 @@ def test_ask_rejects_an_empty_question_cleanly(ingested: Settings) -> None:
     result = run_cli(ingested, "ask", "   ")
     assert result.returncode == 1 and "must not be empty" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_invalid_settings_are_reported_not_raised(ingested: Settings) -> None:
+    env = {**os.environ, "CITELINE_TOP_K": "many"}
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "ask", "hi?"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1 and "CITELINE_TOP_K" in result.stderr and "Traceback" not in result.stderr

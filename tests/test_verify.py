@@ -29,12 +29,13 @@ def test_a_true_citation_passes() -> None:
 def test_fabricated_quote_wrong_lines_unknown_source_and_unknown_marker_are_removed() -> None:
     fabricated = good(2).model_copy(update={"quote": "Ukraine will join NATO next year."})
     wrong_lines = good(3).model_copy(update={"line_start": 2, "line_end": 2})
-    missing = good(4).model_copy(update={"source": "../secret.txt"})
+    missing = good(4).model_copy(update={"source": "../pyproject.toml.txt"})
     answer = "A [1] B [2] C [3] D [4] E [9]"
     text, cites, report = verify(answer, [good(1), fabricated, wrong_lines, missing], LIB)
     assert text == "A [1]" and [c.id for c in cites] == [1]
     assert not report.verified and report.checked == 4
     assert len(report.removed) == 7  # 3 bad citations + the 4 sentences resting on them or on [9]
+    assert "no such source" in report.removed[2]
 
 
 def test_survivors_are_renumbered(tmp_path: Path) -> None:
@@ -47,3 +48,15 @@ def test_a_source_changed_after_ingest_fails_verification(tmp_path: Path) -> Non
     (tmp_path / MEDUZA).write_text(TEXT.replace("right to choose", "right to pick"), encoding="utf-8")
     text, cites, report = verify("X [1]", [good()], SourceLibrary(tmp_path))
     assert cites == [] and text == "" and "differs" in report.removed[0]
+
+
+def test_a_bracketed_number_inside_a_quote_is_not_a_marker(tmp_path: Path) -> None:
+    text = "Report\nThe engineering report [2] concluded that the bridge is safe.\n"
+    (tmp_path / "b.txt").write_text(text, encoding="utf-8")
+    quote = "The engineering report [2] concluded that the bridge is safe."
+    start = text.index(quote)
+    cite = Citation(
+        id=1, source="b.txt", line_start=2, line_end=2, quote=quote, char_start=start, char_end=start + len(quote)
+    )
+    answer, cites, report = verify(f"The article reports: “{quote}” [1]", [cite], SourceLibrary(tmp_path))
+    assert report.verified and answer == f"The article reports: “{quote}” [1]" and cites == [cite]
