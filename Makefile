@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test eval lint install install-dev ingest serve clean
+.PHONY: run test eval lint browser install install-dev ingest serve clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "citeline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -14,8 +14,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not reachable here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "*** WARNING: chromium could not be installed: the browser tests will be SKIPPED ***"; }
 
 install: $(VENV)/.installed
 
@@ -33,7 +40,7 @@ run: ingest serve
 eval: install
 	$(BIN)/citeline eval
 
-test: install-dev
+test: install-dev browser
 	$(BIN)/python -m pytest
 
 lint: install-dev

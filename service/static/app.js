@@ -1,0 +1,250 @@
+// The citeline chat page: streamed answers, citation chips, the cited source beside the chat.
+// Plain ES module, no build step. Everything the server says is inserted as text, never HTML.
+
+const STORAGE_KEY = "citeline.conversation";
+const $ = (id) => document.getElementById(id);
+const messages = $("messages");
+const form = $("ask");
+const input = $("question");
+const send = $("send");
+const statusLine = $("status");
+const panel = $("source");
+const panelTitle = $("source-title");
+const panelLines = $("source-lines");
+const sourceCache = new Map();
+let conversationId = localStorage.getItem(STORAGE_KEY);
+let lastChip = null;
+// Inside the embeddable widget's panel the page is narrow: the source opens over the chat.
+if (new URLSearchParams(location.search).has("embed")) document.body.classList.add("embed");
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function hideHint() {
+  const hint = $("hint");
+  if (hint) hint.remove();
+}
+
+function addUserMessage(text) {
+  hideHint();
+  const item = el("li", { className: "msg user" }, text);
+  messages.append(item);
+  item.scrollIntoView({ block: "end" });
+}
+
+// Renders an answer: marker "[n]" becomes a chip that opens citation n.
+function renderAnswer(item, body) {
+  item.replaceChildren();
+  item.removeAttribute("aria-busy");
+  item.classList.toggle("refusal", !body.answered);
+  if (body.rewritten_question && body.question && body.rewritten_question !== body.question) {
+    item.append(el("span", { className: "rewritten" }, `Answering: ${body.rewritten_question}`));
+  }
+  const byId = new Map(body.citations.map((c) => [c.id, c]));
+  const parts = body.answer.split(/(\[\d+\])/);
+  for (const part of parts) {
+    const match = /^\[(\d+)\]$/.exec(part);
+    const citation = match && byId.get(Number(match[1]));
+    if (citation) {
+      item.append(chip(citation));
+    } else if (part) {
+      item.append(part);
+    }
+  }
+  if (body.citations.length) {
+    const list = el("ol", { className: "sources", ariaLabel: "Sources" });
+    for (const c of body.citations) {
+      const open = el("button", { type: "button" }, `${c.source}, ${lineLabel(c)}`);
+      open.addEventListener("click", () => openSource(c, open));
+      list.append(el("li", {}, `[${c.id}] `, open));
+    }
+    item.append(list);
+  }
+}
+
+function lineLabel(c) {
+  return c.line_start === c.line_end ? `line ${c.line_start}` : `lines ${c.line_start}–${c.line_end}`;
+}
+
+function chip(citation) {
+  const lines = lineLabel(citation);
+  const button = el("button", {
+    type: "button",
+    className: "chip",
+    title: citation.quote,
+    ariaLabel: `Source ${citation.id}: ${citation.source}, ${lines}`,
+  }, String(citation.id));
+  button.dataset.citation = String(citation.id);
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", "source");
+  button.addEventListener("click", () => openSource(citation, button));
+  return button;
+}
+
+async function fetchSource(source) {
+  if (!sourceCache.has(source)) {
+    const path = source.split("/").map(encodeURIComponent).join("/");
+    const response = await fetch(`/api/sources/${path}`);
+    if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
+    sourceCache.set(source, await response.json());
+  }
+  return sourceCache.get(source);
+}
+
+async function openSource(citation, opener) {
+  let doc;
+  try {
+    doc = await fetchSource(citation.source);
+  } catch (error) {
+    statusLine.textContent = `Cannot open ${citation.source}: ${error.message}`;
+    return;
+  }
+  panelTitle.textContent = `${citation.source}, ${lineLabel(citation)}`;
+  panelLines.replaceChildren();
+  let first = null;
+  for (const line of doc.lines) {
+    const item = el("li", { value: line.number });
+    item.dataset.line = String(line.number);
+    const cited = line.number >= citation.line_start && line.number <= citation.line_end;
+    const at = cited ? line.text.indexOf(citation.quote) : -1;
+    if (at >= 0) {
+      item.append(line.text.slice(0, at), el("mark", {}, citation.quote), line.text.slice(at + citation.quote.length));
+    } else {
+      item.append(line.text || "\u00a0");
+    }
+    if (cited) {
+      item.classList.add("cited");
+      first = first || item;
+    }
+    panelLines.append(item);
+  }
+  panel.hidden = false;
+  if (lastChip) lastChip.setAttribute("aria-expanded", "false");
+  lastChip = opener;
+  if (opener) opener.setAttribute("aria-expanded", "true");
+  panelTitle.focus({ preventScroll: true });
+  if (first) first.scrollIntoView({ block: "center" });
+}
+
+function closeSource() {
+  panel.hidden = true;
+  if (lastChip) {
+    lastChip.setAttribute("aria-expanded", "false");
+    lastChip.focus();
+  }
+}
+
+// Reads a Server-Sent Events body: yields [event, data] pairs as they arrive.
+async function* events(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+      }
+      if (data.length) yield [name, JSON.parse(data.join("\n"))];
+    }
+  }
+}
+
+async function ask(question) {
+  addUserMessage(question);
+  const item = el("li", { className: "msg assistant" });
+  item.setAttribute("aria-busy", "true");
+  messages.append(item);
+  send.disabled = true;
+  statusLine.textContent = "Answering…";
+  try {
+    const response = await fetch("/api/ask/stream", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ question, conversation_id: conversationId }),
+    });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error(body.detail || `the service answered ${response.status}`);
+    }
+    for await (const [name, data] of events(response)) {
+      if (name === "delta") {
+        item.append(data.text);
+        item.scrollIntoView({ block: "end" });
+      } else if (name === "done") {
+        conversationId = data.conversation_id;
+        localStorage.setItem(STORAGE_KEY, conversationId);
+        renderAnswer(item, { ...data, question });
+      } else if (name === "error") {
+        if (data.status === 404) forgetConversation();
+        throw new Error(data.detail);
+      }
+    }
+    statusLine.textContent = "";
+  } catch (error) {
+    item.removeAttribute("aria-busy");
+    item.classList.add("error");
+    item.setAttribute("role", "alert");
+    item.textContent = `Sorry, something went wrong: ${error.message}`;
+    statusLine.textContent = "";
+  } finally {
+    send.disabled = false;
+    input.focus();
+  }
+}
+
+function forgetConversation() {
+  conversationId = null;
+  localStorage.removeItem(STORAGE_KEY);
+}
+
+async function restore() {
+  if (!conversationId) return;
+  const response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}`);
+  if (!response.ok) {
+    forgetConversation();
+    return;
+  }
+  const { turns } = await response.json();
+  for (const turn of turns) {
+    addUserMessage(turn.question);
+    const item = el("li", { className: "msg assistant" });
+    messages.append(item);
+    renderAnswer(item, turn);
+  }
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const question = input.value.trim();
+  if (!question || send.disabled) return;
+  input.value = "";
+  ask(question);
+});
+$("new-conversation").addEventListener("click", () => {
+  forgetConversation();
+  messages.replaceChildren();
+  panel.hidden = true;
+  statusLine.textContent = "New conversation started.";
+  input.focus();
+});
+$("close-source").addEventListener("click", closeSource);
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && !panel.hidden) closeSource();
+});
+for (const example of document.querySelectorAll(".example")) {
+  example.addEventListener("click", () => ask(example.textContent.trim()));
+}
+
+restore();

@@ -1,0 +1,173 @@
+"""The chat page and the embeddable widget in a real headless Chromium (Debian's), via Playwright."""
+
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CNN, MEDUZA, free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        "\n\n*** BROWSER TESTS SKIPPED: Debian's chromium is not installed (make test installs it as root) ***\n",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+MEMBERSHIP = "What did Stoltenberg say about Ukraine's membership?"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["sync_api.Browser"]:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser: "sync_api.Browser") -> Iterator["sync_api.Page"]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def ask(page: "sync_api.Page", question: str) -> "sync_api.Locator":
+    """Types a question as a user does and waits for the finished answer."""
+    before = page.locator("li.msg.assistant").count()
+    page.locator("#question").fill(question)
+    page.keyboard.press("Enter")
+    answer = page.locator("li.msg.assistant").nth(before)
+    sync_api.expect(answer).not_to_have_attribute("aria-busy", "true")
+    return answer
+
+
+def test_ask_stream_click_a_citation_follow_up_and_reload(page: "sync_api.Page", server: str) -> None:
+    page.add_init_script("""
+        window.__streamed = new Set();
+        new MutationObserver(() => {
+          const busy = document.querySelector('li.msg.assistant[aria-busy="true"]');
+          if (busy) window.__streamed.add(busy.textContent.length);
+        }).observe(document, {subtree: true, childList: true, characterData: true});
+    """)
+    page.goto(server)
+    sync_api.expect(page).to_have_title("citeline")
+    answer = ask(page, MEMBERSHIP)
+    assert page.evaluate("window.__streamed.size") >= 3, "the answer should arrive in pieces"
+    sync_api.expect(answer).to_contain_text("Stoltenberg")
+    chips = answer.locator("button.chip")
+    assert chips.count() >= 1
+
+    chips.first.click()
+    panel = page.locator("#source")
+    sync_api.expect(panel).to_be_visible()
+    sync_api.expect(page.locator("#source-title")).to_contain_text(f"{MEDUZA}, line 6")
+    cited = page.locator("#source-lines li.cited")
+    sync_api.expect(cited).to_have_count(1)
+    assert cited.get_attribute("data-line") == "6"
+    sync_api.expect(cited.locator("mark")).to_have_count(1)
+    sync_api.expect(cited).to_be_in_viewport()
+    assert chips.first.get_attribute("aria-expanded") == "true"
+
+    follow = ask(page, "And what did Grushko say about it?")
+    sync_api.expect(follow).to_contain_text("Answering: What did Grushko say about Ukraine's membership?")
+    sync_api.expect(follow.locator("button.chip").first).to_have_attribute("aria-label", f"Source 1: {CNN}, line 14")
+
+    page.reload()
+    sync_api.expect(page.locator("li.msg.user")).to_have_count(2)
+    sync_api.expect(page.locator("li.msg.assistant button.chip").first).to_be_visible()
+    page.locator("li.msg.assistant").nth(1).locator("button.chip").first.click()
+    sync_api.expect(page.locator("#source-lines li.cited")).to_have_attribute("data-line", "14")
+
+    page.locator("#new-conversation").click()
+    sync_api.expect(page.locator("li.msg")).to_have_count(0)
+    assert page.evaluate("localStorage.getItem('citeline.conversation')") is None
+
+
+def test_refusals_look_different_and_keyboard_works(page: "sync_api.Page", server: str) -> None:
+    page.goto(server)
+    page.keyboard.press("Tab")  # the first stop is the New conversation button
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "question"
+    page.keyboard.type("What is the capital of Australia?")
+    page.keyboard.press("Enter")
+    refusal = page.locator("li.msg.assistant.refusal")
+    sync_api.expect(refusal).to_contain_text("The corpus does not contain an answer")
+    assert refusal.locator("button.chip").count() == 0
+    colour = refusal.evaluate("e => getComputedStyle(e).backgroundColor")
+    normal = ask(page, "Who contributed reporting?")
+    assert normal.evaluate("e => getComputedStyle(e).backgroundColor") != colour
+
+    normal.locator("button.chip").first.focus()
+    page.keyboard.press("Enter")
+    sync_api.expect(page.locator("#source")).to_be_visible()
+    page.keyboard.press("Escape")
+    sync_api.expect(page.locator("#source")).to_be_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('chip')")
+
+
+def test_phone_width(browser: "sync_api.Browser", server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(server)
+    answer = ask(page, MEMBERSHIP)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling"
+    answer.locator("button.chip").first.click()
+    box = page.locator("#source").bounding_box()
+    assert box and box["width"] >= 380, "the source covers the screen on a phone"
+    page.locator("#close-source").click()
+    sync_api.expect(page.locator("#source")).to_be_hidden()
+    context.close()
+
+
+@pytest.fixture()
+def host_page(tmp_path: Path, server: str) -> Iterator[str]:
+    """Somebody else's page, on another port, embedding the widget."""
+    (tmp_path / "index.html").write_text(
+        f"<!doctype html><title>Host</title><h1>A news site</h1>"
+        f'<script src="{server}/widget.js" data-citeline-url="{server}"></script>',
+        encoding="utf-8",
+    )
+    port = free_port()
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}/index.html"
+    httpd.shutdown()
+
+
+def test_embeddable_widget_on_another_origin(page: "sync_api.Page", host_page: str) -> None:
+    page.goto(host_page)
+    button = page.locator("#citeline-widget-button")
+    sync_api.expect(button).to_be_visible()
+    button.click()
+    sync_api.expect(button).to_have_attribute("aria-expanded", "true")
+    frame = page.frame_locator("iframe[title='citeline chat']")
+    frame.locator("#question").fill(MEMBERSHIP)
+    frame.locator("#question").press("Enter")
+    answer = frame.locator("li.msg.assistant").first
+    sync_api.expect(answer.locator("button.chip").first).to_be_visible()
+    answer.locator("button.chip").first.click()
+    sync_api.expect(frame.locator("#source-lines li.cited")).to_have_attribute("data-line", "6")
+    page.keyboard.press("Escape")  # closes the source inside the frame, focus stays there
+    button.click()
+    sync_api.expect(page.locator("#citeline-widget-panel")).to_be_hidden()
