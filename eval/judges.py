@@ -1,35 +1,17 @@
 """Judgments of one answer: the expensive or model-dependent part of an eval, stored as data.
 
 Everything a metric needs is decided here and written to results.json; eval/metrics.py only
-counts. Support is judged offline (ALCE-style citation recall and precision) from lexical and
-embedding evidence:
-
-* a sentence that quotes a cited passage verbatim, adding only attribution words and the
-  speaker's name, is supported;
-* otherwise it is supported when at least SUPPORT_COVERAGE of its content words (stemmed) are
-  in the cited quotes and speakers, every number and capitalised name in it is there too, and
-  the embedding cosine between sentence and quotes is at least SUPPORT_SIMILARITY.
+counts. Citation support (ALCE-style recall and precision) uses the same judge the service
+applies to generated answers, service/support.py.
 """
 
-import re
-
-import numpy as np
 from pydantic import BaseModel
 
 from eval.golden import GoldenRecord
-from ingest.embedder import MiniLMEmbedding
-from service.lexicon import content_stems, words
 from service.schemas import Citation
 from service.sources import SourceLibrary
-from service.verify import MARKER, citation_error, markers, masked, split_sentences, unmasked
-
-SUPPORT_COVERAGE = 0.8
-SUPPORT_SIMILARITY = 0.6
-MIN_PREFIX_MATCH = 5
-# Words an answer may add around a quotation without claiming anything new.
-ATTRIBUTION = {"according", "said", "says", "also", "article", "reports", "referring", "report"}
-NUMBER = re.compile(r"\d[\d,.]*")
-NAME = re.compile(r"(?<=\s)[A-Z][\w’'-]+")
+from service.support import SupportJudge
+from service.verify import citation_error, markers, split_sentences
 
 
 class CitationCheck(BaseModel):
@@ -59,54 +41,6 @@ class Judgment(BaseModel):
     gold_cited: bool
     correct: bool
     why: str
-
-
-def _covered(term: str, present: set[str]) -> bool:
-    if term in present:
-        return True
-    return len(term) >= MIN_PREFIX_MATCH and any(
-        len(p) >= MIN_PREFIX_MATCH and (p.startswith(term) or term.startswith(p)) for p in present
-    )
-
-
-class SupportJudge:
-    def __init__(self, embedder: MiniLMEmbedding) -> None:
-        self.embedder = embedder
-
-    def supports(self, claim: str, cited: list[Citation]) -> tuple[bool, str]:
-        if not cited:
-            return False, "no citation"
-        hidden, table = masked(claim, [c.quote for c in cited])
-        claim = " ".join(unmasked(MARKER.sub("", hidden), table).split())
-        evidence = " ".join(f"{c.speaker} {c.quote}" for c in cited)
-        remainder = claim
-        for c in cited:
-            quote = " ".join(c.quote.split())
-            if quote and quote in remainder:
-                remainder = remainder.replace(quote, " ", 1)
-        if remainder != claim:
-            # It quotes a passage verbatim; what is left around it must be attribution only.
-            extra = {w for w in set(words(remainder)) - ATTRIBUTION - set(words(evidence)) if content_stems(w)}
-            if not extra:
-                return True, "quotes the cited passage verbatim"
-            return False, f"adds words the passage does not have: {', '.join(sorted(extra))}"
-        stems = content_stems(claim)
-        present = set(content_stems(evidence))
-        coverage = sum(_covered(s, present) for s in stems) / max(1, len(stems))
-        missing_numbers = set(NUMBER.findall(claim)) - set(NUMBER.findall(evidence))
-        missing_names = {n for n in NAME.findall(f" {claim}") if n.lower() not in set(words(evidence))}
-        vectors = self.embedder.embed([claim, evidence])
-        similarity = float(np.dot(vectors[0], vectors[1]))
-        ok = (
-            coverage >= SUPPORT_COVERAGE
-            and not missing_numbers
-            and not missing_names
-            and similarity >= SUPPORT_SIMILARITY
-        )
-        detail = f"coverage {coverage:.2f}, similarity {similarity:.2f}"
-        if missing_numbers or missing_names:
-            detail += f", not in the passage: {', '.join(sorted(missing_numbers | missing_names))}"
-        return ok, detail
 
 
 def judge(record: GoldenRecord, response: dict, library: SourceLibrary, support: SupportJudge) -> Judgment:

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from eval import gate, metrics, report
 from eval.golden import GoldenRecord, load_set
-from eval.judges import Judgment, SupportJudge, judge
+from eval.judges import Judgment, judge
 from eval.peer import PeerTarget
 from eval.targets import HttpTarget, InProcessTarget, Target
 from ingest.embedder import MiniLMEmbedding
@@ -18,6 +18,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.pipeline import Pipeline
 from service.sources import SourceLibrary
+from service.support import SupportJudge
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 

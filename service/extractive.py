@@ -11,7 +11,7 @@ import re
 from pydantic import BaseModel
 
 from service.corpus_index import CorpusIndex
-from service.lexicon import content_stems
+from service.lexicon import content_stems, covered
 from service.prompts import cannot_answer
 from service.question import Question, name_words
 from service.retrieve import Candidate
@@ -69,19 +69,6 @@ class Draft(BaseModel):
     ranked: list[Scored]
 
 
-# Stems this long that begin one another are the same word to a reader ("russia"/"russian",
-# "difficulti"/"difficult"), though the stemmer keeps them apart.
-MIN_PREFIX_MATCH = 5
-
-
-def matches(term: str, present: set[str]) -> bool:
-    if term in present:
-        return True
-    return len(term) >= MIN_PREFIX_MATCH and any(
-        len(p) >= MIN_PREFIX_MATCH and (p.startswith(term) or term.startswith(p)) for p in present
-    )
-
-
 def coverage(question: Question, candidate: Candidate, index: CorpusIndex) -> float:
     """The idf-weighted share of the question's topic words that the sentence (or its heading) has."""
     if not question.topic:
@@ -91,7 +78,7 @@ def coverage(question: Question, candidate: Candidate, index: CorpusIndex) -> fl
     heading = unit.heading if unit.heading != unit.speaker else ""
     present = set(content_stems(f"{heading} {unit.text}"))
     total = sum(index.idf(t) for t in question.topic)
-    return sum(index.idf(t) for t in question.topic if matches(t, present)) / total
+    return sum(index.idf(t) for t in question.topic if covered(t, present)) / total
 
 
 def spoken_by(candidate: Candidate, persons: list[str]) -> bool:

@@ -152,3 +152,16 @@ def topic_stems(text: str, exclude: set[str] = frozenset()) -> list[str]:
         if is_content(w) and w not in QUESTION_WORDS and w not in exclude:
             seen[stem(w)] = None
     return list(seen)
+
+
+# Stems this long that begin one another are the same word to a reader ("russia"/"russian",
+# "difficulti"/"difficult"), though the stemmer keeps them apart.
+MIN_PREFIX_MATCH = 5
+
+
+def covered(term: str, present: set[str]) -> bool:
+    if term in present:
+        return True
+    return len(term) >= MIN_PREFIX_MATCH and any(
+        len(p) >= MIN_PREFIX_MATCH and (p.startswith(term) or term.startswith(p)) for p in present
+    )

@@ -4,10 +4,11 @@ import pytest
 
 from eval.gate import Thresholds, check, deltas
 from eval.golden import GoldenRecord, GoldenSetError, Line, load_set
-from eval.judges import SupportJudge, judge
+from eval.judges import judge
 from eval.metrics import Scored, percentile, summarize
 from ingest.embedder import MiniLMEmbedding
 from service.sources import SourceLibrary
+from service.support import SupportJudge
 from tests.conftest import CORPUS, MEDUZA
 
 TEXT = (CORPUS / MEDUZA).read_text(encoding="utf-8")

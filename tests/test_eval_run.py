@@ -10,13 +10,13 @@ import pytest
 
 from eval import gate, run
 from eval.golden import DEFAULT_SET, load_set
-from eval.judges import SupportJudge
 from eval.peer import PeerTarget
 from eval.targets import HttpTarget, InProcessTarget
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from service.pipeline import Pipeline
 from service.sources import SourceLibrary
+from service.support import SupportJudge
 from tests.conftest import REPO
 
 
