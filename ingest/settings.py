@@ -6,6 +6,7 @@ harness import it from here without creating a cycle.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,19 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser (comma-separated)."
     )
+
+    answerer: Literal["extractive", "llm"] = Field("extractive", description="Who writes answers.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1.")
+    llm_model: str = Field("local", description="Model name the LLM server knows.")
+    llm_api_key: str = Field("not-needed", description="Bearer key for the LLM server, if it wants one.")
+    llm_timeout_s: float = Field(60.0, gt=0, le=3600)
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries with backoff on connection errors.")
+    llm_fallback: Literal["error", "extractive"] = Field(
+        "error", description="When the LLM is unreachable: a 503, or the extractive answer."
+    )
+    unsupported: Literal["drop", "flag"] = Field("drop", description="Generated sentences the sources do not support.")
+    context_tokens: int = Field(1200, ge=100, le=100_000, description="Token budget of the sources in a prompt.")
+    answer_tokens: int = Field(300, ge=16, le=8000, description="Most tokens a generated answer may take.")
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)

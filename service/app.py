@@ -16,7 +16,9 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 
 from ingest.store import StoreUnavailable
+from service import openai_compat
 from service.conversations import ConversationNotFound
+from service.llm import LLMUnavailable
 from service.pipeline import InvalidQuestion, Pipeline
 from service.retrieve import IndexEmpty
 from service.schemas import (
@@ -44,6 +46,7 @@ KNOWN_ERRORS: dict[type[Exception], tuple[int, str | None]] = {
     ConversationNotFound: (404, "no such conversation"),
     IndexEmpty: (503, None),
     StoreUnavailable: (503, "the vector store is unavailable; try again shortly"),
+    LLMUnavailable: (503, "the language model is unreachable; try again shortly"),
 }
 # Streamed text goes out a few words at a time; the whole answer is verified before the first.
 STREAM_WORDS = 3
@@ -165,5 +168,6 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     def widget() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript")
 
+    app.include_router(openai_compat.router(pipeline))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -3,6 +3,7 @@
 The HTTP API, the CLI and the eval harness all call `Pipeline.ask`; none has a copy of it.
 """
 
+import logging
 import time
 
 from ingest.embedder import MiniLMEmbedding
@@ -12,14 +13,18 @@ from service import extractive
 from service.conversations import ConversationStore, Turn
 from service.corpus_index import CorpusIndex
 from service.followup import rewrite
+from service.generative import GenerativeAnswerer
+from service.llm import LLMUnavailable, make_llm
 from service.prompts import cannot_answer
 from service.question import analyse
 from service.retrieve import HybridRetriever
 from service.schemas import AskRequest, AskResponse, Retrieved
 from service.sources import SourceLibrary
+from service.support import SupportJudge
 from service.tokens import count
 from service.verify import verify
 
+log = logging.getLogger("citeline")
 # Said when every citation failed verification: the files differ from what was ingested.
 SOURCES_CHANGED = "The passages it would cite have changed since they were ingested; run `citeline ingest` again."
 
@@ -43,6 +48,7 @@ class Pipeline:
         self.retriever = HybridRetriever(store, self.index, embedder)
         self.library = SourceLibrary(settings.corpus_dir)
         self.conversations = conversations or ConversationStore(settings.conversations_path, settings.max_kept_turns)
+        self._generative: GenerativeAnswerer | None = None
 
     @classmethod
     def load(cls, settings: Settings) -> "Pipeline":
@@ -72,36 +78,37 @@ class Pipeline:
             kept.insert(0, turn)
         return kept
 
-    def ask(self, request: AskRequest) -> AskResponse:
-        text = self.check_question(request.question)
-        conversation_id = request.conversation_id
-        history = self.history(conversation_id) if conversation_id else []
-        conversation_id = conversation_id or self.conversations.create()
-        standalone = rewrite(text, history, self.index)
-        top_k = request.top_k or self.settings.top_k
+    def standalone(self, text: str, history: list[Turn]) -> str:
+        """The question rewritten to stand alone, given the conversation so far."""
+        return rewrite(text, history, self.index)
+
+    def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:
+        """The answer to one question given its history: rewrite, retrieve, answer, verify."""
+        standalone = self.standalone(text, history)
         question = analyse(standalone, self.index)
-        candidates = self.retriever.retrieve(standalone, self.retriever.embed_query(standalone), top_k)
-        draft = extractive.answer(question, candidates, self.index, self.settings.max_answer_sentences)
-        answer, citations, verification = verify(draft.answer, draft.citations, self.library)
-        answered = draft.answered and bool(citations)
-        if draft.answered and not citations:
-            answer = f"{cannot_answer()} {SOURCES_CHANGED}"
-        self.conversations.append(
-            conversation_id,
-            Turn(
-                question=text,
-                rewritten_question=standalone,
-                answer=answer,
-                answered=answered,
-                citations=citations,
-                created=time.time(),
-            ),
+        candidates = self.retriever.retrieve(
+            standalone, self.retriever.embed_query(standalone), top_k or self.settings.top_k
         )
+        draft = extractive.answer(question, candidates, self.index, self.settings.max_answer_sentences)
+        answer_text, draft_citations, answered, notes = draft.answer, draft.citations, draft.answered, {}
+        if self.settings.answerer == "llm" and not question.unknown_names:
+            answer_text, draft_citations, answered, notes = self._generate(standalone, draft)
+        answer_text, citations, verification = verify(answer_text, draft_citations, self.library)
+        verification = verification.model_copy(
+            update={
+                "removed": notes.get("removed", []) + verification.removed,
+                "flagged": notes.get("flagged", []),
+                "answerer": notes.get("answerer", "extractive"),
+                "verified": verification.verified and not notes.get("removed") and not notes.get("flagged"),
+            }
+        )
+        if answered and not citations:
+            answer_text, answered = f"{cannot_answer()} {SOURCES_CHANGED}", False
         return AskResponse(
-            answer=answer,
+            answer=answer_text,
             answered=answered,
             citations=citations,
-            conversation_id=conversation_id,
+            conversation_id="",
             rewritten_question=standalone,
             retrieved=[
                 Retrieved(
@@ -115,3 +122,44 @@ class Pipeline:
             ],
             verification=verification,
         )
+
+    def _generate(self, standalone: str, draft: extractive.Draft) -> tuple[str, list, bool, dict]:
+        """The LLM's verified answer, or the extractive one when nothing of it holds up."""
+        try:
+            generated = self.generative().answer(standalone, draft.ranked)
+        except LLMUnavailable:
+            if self.settings.llm_fallback != "extractive":
+                raise
+            log.warning("LLM unavailable; answering extractively", exc_info=True)
+            note = {"answerer": "extractive (the language model was unreachable)"}
+            return draft.answer, draft.citations, draft.answered, note
+        notes = {"removed": generated.removed, "flagged": generated.flagged, "answerer": "llm"}
+        if generated.answered or not generated.removed:
+            return generated.answer or cannot_answer(), generated.citations, generated.answered, notes
+        notes["answerer"] = "extractive (no generated sentence was supported by its sources)"
+        return draft.answer, draft.citations, draft.answered, notes
+
+    def generative(self) -> GenerativeAnswerer:
+        if self._generative is None:
+            self._generative = GenerativeAnswerer(make_llm(self.settings), self.settings, SupportJudge(self.embedder))
+        return self._generative
+
+    def ask(self, request: AskRequest) -> AskResponse:
+        """An answer within a stored conversation (a new one when no id is given)."""
+        text = self.check_question(request.question)
+        conversation_id = request.conversation_id
+        history = self.history(conversation_id) if conversation_id else []
+        conversation_id = conversation_id or self.conversations.create()
+        response = self.answer(text, history, request.top_k)
+        self.conversations.append(
+            conversation_id,
+            Turn(
+                question=text,
+                rewritten_question=response.rewritten_question,
+                answer=response.answer,
+                answered=response.answered,
+                citations=response.citations,
+                created=time.time(),
+            ),
+        )
+        return response.model_copy(update={"conversation_id": conversation_id})

@@ -34,9 +34,11 @@ class Retrieved(BaseModel):
 
 
 class Verification(BaseModel):
-    verified: bool = Field(description="Every citation was checked against the source file.")
-    checked: int
+    verified: bool = Field(description="Nothing was removed or flagged: every citation and sentence checked out.")
+    checked: int = Field(description="Citations checked against the source files.")
     removed: list[str] = Field(default_factory=list, description="What was dropped, and why.")
+    flagged: list[str] = Field(default_factory=list, description="Sentences kept but marked [unverified].")
+    answerer: str = Field("extractive", description="Who wrote the answer: extractive, llm, or a fallback.")
 
 
 class AskResponse(BaseModel):

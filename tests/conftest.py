@@ -5,6 +5,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -55,12 +56,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(pipeline: Pipeline) -> Iterator[str]:
-    """The real app on a real socket; yields its base URL."""
+@contextmanager
+def serve(app: object) -> Iterator[str]:
+    """Any ASGI app on a real socket on 127.0.0.1; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(pipeline), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -68,9 +68,18 @@ def server(pipeline: Pipeline) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(pipeline: Pipeline) -> Iterator[str]:
+    """The real app on a real socket; yields its base URL."""
+    with serve(create_app(pipeline)) as url:
+        yield url
 
 
 @pytest.fixture()

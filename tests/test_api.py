@@ -51,7 +51,13 @@ def test_stoltenberg_on_membership_cites_his_own_words(http: httpx.Client, inges
     assert (MEDUZA, 4) not in cited, "Grushko's paragraph cited as Stoltenberg's"
     assert all("Grushko" not in c["speaker"] for c in body["citations"])
     assert "Stoltenberg" in body["answer"]
-    assert body["verification"] == {"verified": True, "checked": len(body["citations"]), "removed": []}
+    assert body["verification"] == {
+        "verified": True,
+        "checked": len(body["citations"]),
+        "removed": [],
+        "flagged": [],
+        "answerer": "extractive",
+    }
 
 
 def test_attribution_trap_goes_the_other_way_too(http: httpx.Client) -> None:

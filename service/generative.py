@@ -1,0 +1,129 @@
+"""The `llm` answerer: a language model writes the answer from numbered source sentences, then
+every sentence it wrote is verified before anything reaches the user.
+
+Verification, sentence by sentence: its citation ids must be ids it was given (anything else is
+an error); the cited sentences must support it (service/support.py: content-word coverage with
+stemming, numbers and names must match, embedding similarity). Unsupported sentences are
+dropped (or, with CITELINE_UNSUPPORTED=flag, kept and marked); the response lists what was
+removed and why. Citations always quote the source, never the model. If nothing supported is
+left, the caller falls back to the extractive answer.
+"""
+
+import re
+
+from llama_index.core.llms import LLM
+from llama_index.core.utils import globals_helper
+from pydantic import BaseModel
+
+from ingest.settings import Settings
+from ingest.units import Unit
+from service.extractive import Scored
+from service.llm import chat
+from service.prompts import cannot_answer, render
+from service.schemas import Citation
+from service.support import SupportJudge
+from service.tokens import count
+
+# "[1, 3]" and "[1][3]" both cite sources 1 and 3.
+CITES = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+TRAILING_MARKERS = re.compile(r"([.!?])\s*((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)")
+FLAG = " [unverified]"
+
+
+class Generated(BaseModel):
+    answer: str
+    answered: bool
+    citations: list[Citation]
+    removed: list[str]
+    flagged: list[str]
+
+
+def numbered_sources(ranked: list[Scored], budget: int) -> list[Unit]:
+    """The best-scored units that fit the prompt's token budget, best first."""
+    units: list[Unit] = []
+    for s in ranked:
+        cost = count(s.candidate.unit.text) + 20
+        if cost > budget:
+            break
+        units.append(s.candidate.unit)
+        budget -= cost
+    return units
+
+
+def source_line(n: int, unit: Unit) -> str:
+    who = unit.speaker or (f"section: {unit.heading}" if unit.heading else "the reporter")
+    text = " ".join(unit.text.split())
+    return f"[{n}] ({who}; {unit.source} line {unit.line}) {text}"
+
+
+def sentences(text: str) -> list[str]:
+    # Models often write "... said so. [2] Next ...": a marker after the full stop belongs to
+    # the sentence before it.
+    text = TRAILING_MARKERS.sub(lambda m: f" {m.group(2).strip()}{m.group(1)} ", text)
+    return [text[a:b].strip() for a, b in globals_helper.punkt_tokenizer.span_tokenize(text) if text[a:b].strip()]
+
+
+def to_citation(id_: int, unit: Unit) -> Citation:
+    return Citation(
+        id=id_,
+        source=unit.source,
+        line_start=unit.line,
+        line_end=unit.line,
+        quote=unit.text,
+        char_start=unit.char_start,
+        char_end=unit.char_end,
+        speaker=unit.speaker,
+    )
+
+
+class GenerativeAnswerer:
+    def __init__(self, llm: LLM, settings: Settings, support: SupportJudge) -> None:
+        self.llm = llm
+        self.settings = settings
+        self.support = support
+
+    def answer(self, question: str, ranked: list[Scored]) -> Generated:
+        units = numbered_sources(ranked, self.settings.context_tokens)
+        if not units:
+            return Generated(answer=cannot_answer(), answered=False, citations=[], removed=[], flagged=[])
+        prompt = render(
+            "answer_user",
+            sources="\n".join(source_line(n, u) for n, u in enumerate(units, start=1)),
+            question=question,
+        )
+        output = chat(self.llm, render("answer_system", cannot_answer=cannot_answer()), prompt)
+        return self.verify(output, units)
+
+    def verify(self, output: str, units: list[Unit]) -> Generated:
+        if not output or cannot_answer().lower().rstrip(".") in output.lower():
+            return Generated(answer=cannot_answer(), answered=False, citations=[], removed=[], flagged=[])
+        removed: list[str] = []
+        flagged: list[str] = []
+        kept: list[tuple[str, list[int]]] = []
+        for sentence in sentences(output):
+            ids = [int(n) for group in CITES.findall(sentence) for n in re.split(r"\s*,\s*", group)]
+            claim = re.sub(r"\s+([.!?,;:])", r"\1", CITES.sub("", sentence)).strip()
+            if not claim:
+                continue
+            unknown = sorted({i for i in ids if not 1 <= i <= len(units)})
+            if unknown:
+                removed.append(f"cites source {unknown[0]}, which it was not given: {claim[:100]}")
+                continue
+            cited = list(dict.fromkeys(ids))
+            ok, why = self.support.supports(claim, [to_citation(i, units[i - 1]) for i in cited])
+            if ok:
+                kept.append((claim, cited))
+            elif self.settings.unsupported == "flag" and cited:
+                flagged.append(f"not supported by its sources ({why}): {claim[:100]}")
+                kept.append((claim + FLAG, cited))
+            else:
+                removed.append(f"not supported by its sources ({why}): {claim[:100]}")
+        if not any(not text.endswith(FLAG) for text, _ in kept):
+            return Generated(answer="", answered=False, citations=[], removed=removed, flagged=flagged)
+        renumber: dict[int, int] = {}
+        parts = []
+        for text, cited in kept:
+            markers = "".join(f"[{renumber.setdefault(i, len(renumber) + 1)}]" for i in cited)
+            parts.append(f"{text} {markers}")
+        citations = [to_citation(new, units[old - 1]) for old, new in renumber.items()]
+        return Generated(answer=" ".join(parts), answered=True, citations=citations, removed=removed, flagged=flagged)

@@ -1,0 +1,37 @@
+"""The language model behind the `llm` answerer: any OpenAI-compatible server (vLLM, Ollama,
+llama.cpp's server, OpenAI) through llama-index's `OpenAILike`, with timeouts and retries."""
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.llms import LLM
+from llama_index.llms.openai_like import OpenAILike
+
+from ingest.settings import Settings
+
+
+class LLMUnavailable(Exception):
+    """The model server cannot be reached, timed out, or failed."""
+
+
+def make_llm(settings: Settings) -> LLM:
+    if not settings.llm_base_url:
+        raise LLMUnavailable("CITELINE_ANSWERER=llm needs CITELINE_LLM_BASE_URL (an OpenAI-compatible /v1 URL)")
+    return OpenAILike(
+        model=settings.llm_model,
+        api_base=settings.llm_base_url,
+        api_key=settings.llm_api_key,
+        timeout=settings.llm_timeout_s,
+        max_retries=settings.llm_retries,  # the openai client backs off exponentially between tries
+        max_tokens=settings.answer_tokens,
+        temperature=0.0,
+        is_chat_model=True,
+        context_window=settings.context_tokens + settings.answer_tokens + 1000,
+    )
+
+
+def chat(llm: LLM, system: str, user: str) -> str:
+    """One exchange; any failure of the model server becomes LLMUnavailable."""
+    messages = [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
+    try:
+        return (llm.chat(messages).message.content or "").strip()
+    except Exception as exc:  # openai raises connection, timeout and status errors of many types
+        raise LLMUnavailable(f"the language model did not answer: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,159 @@
+"""An OpenAI-compatible chat API, so existing clients (the official SDK, chat UIs) can ask
+citeline. The messages are the conversation; the last user message is the question. The reply's
+content is the cited answer with a compact source list; the structured citations ride along in
+the extra fields `citations` and `citeline`. Stateless, as the OpenAI API is.
+"""
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.sse import EventSourceResponse, format_sse_event
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.conversations import Turn
+from service.pipeline import InvalidQuestion, Pipeline
+from service.schemas import AskResponse
+from service.tokens import count
+
+MODEL_ID = "citeline"
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str = ""
+
+
+class ChatMessageIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(part.text for part in self.content if part.type == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, top_p, …: accepted, not used
+
+    model: str = MODEL_ID
+    messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
+    stream: bool = False
+
+
+def content_of(response: AskResponse) -> str:
+    if not response.citations:
+        return response.answer
+    lines = [f"[{c.id}] {c.source}:{c.line_start} “{c.quote}”" for c in response.citations]
+    return response.answer + "\n\nSources:\n" + "\n".join(lines)
+
+
+def split_messages(request: ChatRequest) -> tuple[str, list[tuple[str, str]]]:
+    """The question (last user message) and the earlier (question, answer) exchanges."""
+    users = [i for i, m in enumerate(request.messages) if m.role == "user"]
+    if not users:
+        raise InvalidQuestion("messages must contain a user message")
+    last = users[-1]
+    exchanges: list[tuple[str, str]] = []
+    for i in users[:-1]:
+        answer = next((m.text for m in request.messages[i + 1 : last] if m.role == "assistant"), "")
+        exchanges.append((request.messages[i].text, answer))
+    return request.messages[last].text, exchanges
+
+
+def answer_chat(pipeline: Pipeline, request: ChatRequest) -> AskResponse:
+    question, exchanges = split_messages(request)
+    history: list[Turn] = []
+    for asked, answered in exchanges[-pipeline.settings.history_turns :] if pipeline.settings.history_turns else []:
+        # Earlier questions are read in turn, so each follow-up is resolved against its past.
+        text = pipeline.check_question(asked)
+        standalone = pipeline.standalone(text, history)
+        history.append(
+            Turn(
+                question=text,
+                rewritten_question=standalone,
+                answer=answered,
+                answered=True,
+                citations=[],
+                created=time.time(),
+            )
+        )
+    return pipeline.answer(pipeline.check_question(question), history)
+
+
+def usage(request: ChatRequest, content: str) -> dict[str, int]:
+    prompt = sum(count(m.text) for m in request.messages)
+    completion = count(content)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def extras(response: AskResponse) -> dict:
+    return {
+        "citations": [c.model_dump() for c in response.citations],
+        "citeline": {
+            "answered": response.answered,
+            "rewritten_question": response.rewritten_question,
+            "verification": response.verification.model_dump(),
+        },
+    }
+
+
+def router(pipeline: Pipeline) -> APIRouter:
+    api = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
+
+    @api.get("/models")
+    def models() -> dict:
+        return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "citeline"}]}
+
+    @api.post("/chat/completions", response_model=None)
+    async def chat_completions(request: ChatRequest) -> dict | EventSourceResponse:
+        """A chat completion whose content is the cited answer; `stream: true` for SSE chunks."""
+        response = await run_in_threadpool(answer_chat, pipeline, request)
+        content = content_of(response)
+        ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        if not request.stream:
+            return {
+                "id": ident,
+                "object": "chat.completion",
+                "created": created,
+                "model": request.model,
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                ],
+                "usage": usage(request, content),
+                **extras(response),
+            }
+
+        def chunk(delta: dict, finish: str | None = None, **more: object) -> bytes:
+            body = {
+                "id": ident,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": request.model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                **more,
+            }
+            return format_sse_event(data_str=json.dumps(body, ensure_ascii=False))
+
+        async def events() -> AsyncIterator[bytes]:
+            yield chunk({"role": "assistant", "content": ""})
+            words = content.split(" ")
+            for i in range(0, len(words), 4):
+                piece = " ".join(words[i : i + 4]) + (" " if i + 4 < len(words) else "")
+                yield chunk({"content": piece})
+            yield chunk({}, "stop", usage=usage(request, content), **extras(response))
+            yield format_sse_event(data_str="[DONE]")
+
+        return EventSourceResponse(events())
+
+    return api

@@ -1,0 +1,119 @@
+"""The llm answerer against a scripted OpenAI-compatible server: nothing unsupported gets through."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ingest.embedder import MiniLMEmbedding
+from ingest.settings import Settings
+from ingest.store import UnitStore
+from service.app import create_app
+from service.pipeline import Pipeline
+from tests import scripted_llm
+from tests.conftest import MEDUZA, assert_citation_verbatim, free_port, serve
+
+
+@pytest.fixture(scope="module")
+def model_server() -> Iterator[tuple[str, object]]:
+    app = scripted_llm.make_app()
+    with serve(app) as url:
+        yield f"{url}/v1", app
+
+
+def llm_pipeline(ingested: Settings, embedder: MiniLMEmbedding, tmp: Path, **settings: object) -> Pipeline:
+    config = ingested.model_copy(
+        update={
+            "answerer": "llm",
+            "conversations_db": tmp / "c.sqlite3",
+            "llm_retries": 0,
+            "llm_timeout_s": 5,
+            **settings,
+        }
+    )
+    return Pipeline(config, UnitStore(config), embedder)
+
+
+@pytest.fixture(scope="module")
+def llm_http(ingested: Settings, embedder: MiniLMEmbedding, model_server, tmp_path_factory) -> Iterator[httpx.Client]:  # noqa: ANN001
+    pipeline = llm_pipeline(ingested, embedder, tmp_path_factory.mktemp("llm"), llm_base_url=model_server[0])
+    with serve(create_app(pipeline)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        yield client
+
+
+def ask(client: httpx.Client, question: str) -> dict:
+    reply = client.post("/api/ask", json={"question": question})
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def test_wrong_attribution_and_unknown_ids_are_removed(
+    llm_http: httpx.Client, ingested: Settings, model_server
+) -> None:  # noqa: ANN001
+    body = ask(llm_http, "What did Stoltenberg say about Ukraine's membership?")
+    verification = body["verification"]
+    assert verification["answerer"] == "llm" and not verification["verified"]
+    assert body["answered"] and body["answer"] == "Stoltenberg said Russia cannot decide who joins NATO. [1]"
+    removed = " ".join(verification["removed"])
+    assert "membership is unacceptable" in removed and "not supported" in removed
+    assert "cites source 42, which it was not given" in removed
+    [citation] = body["citations"]
+    assert citation["source"] == MEDUZA and citation["line_start"] == 6
+    assert citation["quote"].startswith("Russia cannot decide")  # the source's words, not the model's
+    assert_citation_verbatim(ingested, citation)
+    # The sources were fenced and each named its speaker.
+    prompt = model_server[1].state.prompts[-1][-1]["content"]
+    assert "<<<SOURCES" in prompt and "(NATO Secretary General Jens Stoltenberg;" in prompt
+
+
+def test_a_made_up_list_falls_back_to_the_extractive_answer(llm_http: httpx.Client) -> None:
+    body = ask(llm_http, "What sanctions were imposed on Russian banks?")
+    verification = body["verification"]
+    assert verification["answerer"].startswith("extractive (no generated sentence")
+    assert "oligarchs" not in body["answer"] and "300 billion" not in body["answer"]
+    assert len(verification["removed"]) == 2
+    for citation in body["citations"]:
+        assert citation["quote"] in body["answer"]
+
+
+def test_the_models_refusal_is_a_refusal(llm_http: httpx.Client) -> None:
+    body = ask(llm_http, "Is this unanswerable for the model?")
+    assert body["answered"] is False and body["citations"] == []
+
+
+def test_a_supported_generated_sentence_passes(llm_http: httpx.Client) -> None:
+    body = ask(llm_http, "What did Grushko say about the Minsk agreements?")
+    assert body["verification"]["verified"] and body["verification"]["answerer"] == "llm"
+    assert body["answer"].startswith("Grushko said the Ukrainian authorities need to comply") and body["citations"]
+
+
+def test_flag_mode_keeps_and_marks(ingested: Settings, embedder: MiniLMEmbedding, model_server, tmp_path: Path) -> None:  # noqa: ANN001
+    pipeline = llm_pipeline(ingested, embedder, tmp_path, llm_base_url=model_server[0], unsupported="flag")
+    with serve(create_app(pipeline)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        body = ask(client, "What did Stoltenberg say about Ukraine's membership?")
+    assert "Ukraine's membership is unacceptable. [unverified] [1]" in body["answer"]
+    assert len(body["verification"]["flagged"]) == 1 and not body["verification"]["verified"]
+
+
+def test_an_unreachable_model_is_a_clear_503_or_a_fallback(
+    ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    strict = llm_pipeline(ingested, embedder, tmp_path / "a", llm_base_url=dead)
+    with serve(create_app(strict)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        reply = client.post("/api/ask", json={"question": "What did Grushko say about NATO expansion?"})
+        assert reply.status_code == 503 and reply.json() == {
+            "detail": "the language model is unreachable; try again shortly"
+        }
+    lenient = llm_pipeline(ingested, embedder, tmp_path / "b", llm_base_url=dead, llm_fallback="extractive")
+    with serve(create_app(lenient)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        body = ask(client, "What did Grushko say about NATO expansion?")
+    assert body["answered"] and body["verification"]["answerer"].startswith("extractive (the language model")
+
+
+def test_no_base_url_is_a_clear_error(ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path) -> None:
+    pipeline = llm_pipeline(ingested, embedder, tmp_path)
+    with serve(create_app(pipeline)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        reply = client.post("/api/ask", json={"question": "What did Grushko say about NATO expansion?"})
+    assert reply.status_code == 503

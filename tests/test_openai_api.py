@@ -1,0 +1,69 @@
+"""The OpenAI-compatible endpoint, driven by the official openai SDK as a real client."""
+
+import openai
+import pytest
+
+from tests.conftest import CNN, MEDUZA
+
+MEMBERSHIP = "What did Stoltenberg say about Ukraine's membership?"
+
+
+@pytest.fixture()
+def client(server: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server}/v1", api_key="unused", max_retries=0)
+
+
+def test_models(client: openai.OpenAI) -> None:
+    assert [m.id for m in client.models.list()] == ["citeline"]
+
+
+def test_a_chat_completion_is_the_cited_answer(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(model="citeline", messages=[{"role": "user", "content": MEMBERSHIP}])
+    content = completion.choices[0].message.content
+    assert completion.choices[0].finish_reason == "stop"
+    assert "Stoltenberg" in content and "[1]" in content and f"Sources:\n[1] {MEDUZA}:6" in content
+    citations = completion.model_extra["citations"]
+    assert citations[0]["source"] == MEDUZA and citations[0]["quote"] in content
+    assert completion.model_extra["citeline"]["answered"] is True
+    assert completion.usage.prompt_tokens > 5 and completion.usage.completion_tokens > 20
+    assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
+
+
+def test_the_messages_are_the_conversation(client: openai.OpenAI) -> None:
+    first = client.chat.completions.create(model="citeline", messages=[{"role": "user", "content": MEMBERSHIP}])
+    follow = client.chat.completions.create(
+        model="citeline",
+        messages=[
+            {"role": "system", "content": "You are helpful."},
+            {"role": "user", "content": MEMBERSHIP},
+            {"role": "assistant", "content": first.choices[0].message.content},
+            {"role": "user", "content": [{"type": "text", "text": "And what did Grushko say about it?"}]},
+        ],
+    )
+    extra = follow.model_extra
+    assert extra["citeline"]["rewritten_question"] == "What did Grushko say about Ukraine's membership?"
+    assert {c["source"] for c in extra["citations"]} == {CNN}
+
+
+def test_streaming_gives_the_same_content_and_the_citations_at_the_end(client: openai.OpenAI) -> None:
+    plain = client.chat.completions.create(model="citeline", messages=[{"role": "user", "content": MEMBERSHIP}])
+    stream = client.chat.completions.create(
+        model="citeline", messages=[{"role": "user", "content": MEMBERSHIP}], stream=True
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == plain.choices[0].message.content and len(chunks) > 5
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert chunks[-1].model_extra["citations"] == plain.model_extra["citations"]
+
+
+def test_refusal_and_bad_requests(client: openai.OpenAI) -> None:
+    refusal = client.chat.completions.create(
+        model="citeline", messages=[{"role": "user", "content": "What is the capital of Australia?"}]
+    )
+    assert refusal.choices[0].message.content.startswith("The corpus does not contain an answer")
+    assert refusal.model_extra["citations"] == []
+    with pytest.raises(openai.UnprocessableEntityError):
+        client.chat.completions.create(model="citeline", messages=[{"role": "system", "content": "hi"}])
+    with pytest.raises(openai.UnprocessableEntityError):
+        client.chat.completions.create(model="citeline", messages=[])
