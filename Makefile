@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test eval lint browser install install-dev ingest serve clean
+.PHONY: run test eval lint browser install install-dev ingest serve local-llm clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "citeline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -45,6 +45,13 @@ test: install-dev browser
 
 lint: install-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# Optional: the in-process local model. llama-cpp-python builds from source (about 15 min on
+# 2 cores); without GGML_NATIVE=OFF and AMX off it crashes on prompts longer than one token here.
+local-llm: install
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
+	  $(BIN)/pip install -q -e '.[local]'
+	$(BIN)/citeline local-model
 
 clean:
 	rm -rf $(VENV) .citeline .pytest_cache

@@ -8,6 +8,7 @@ applies to generated answers, service/support.py.
 from pydantic import BaseModel
 
 from eval.golden import GoldenRecord
+from eval.llm_judge import LLMJudge
 from service.schemas import Citation
 from service.sources import SourceLibrary
 from service.support import SupportJudge
@@ -27,6 +28,7 @@ class SentenceCheck(BaseModel):
     citation_ids: list[int]
     supported: bool
     why: str
+    llm_supported: bool | None = None  # the LLM judge's verdict, when one ran
 
 
 class Judgment(BaseModel):
@@ -43,7 +45,13 @@ class Judgment(BaseModel):
     why: str
 
 
-def judge(record: GoldenRecord, response: dict, library: SourceLibrary, support: SupportJudge) -> Judgment:
+def judge(
+    record: GoldenRecord,
+    response: dict,
+    library: SourceLibrary,
+    support: SupportJudge,
+    llm_judge: LLMJudge | None = None,
+) -> Judgment:
     citations = [Citation.model_validate(c) for c in response.get("citations", [])]
     by_id = {c.id: c for c in citations}
     answer = response.get("answer", "")
@@ -69,7 +77,15 @@ def judge(record: GoldenRecord, response: dict, library: SourceLibrary, support:
         ids = [m for m in markers(text, quotes) if m in by_id]
         cited = [by_id[i] for i in dict.fromkeys(ids)]
         ok, why = support.supports(text, cited)
-        sentences.append(SentenceCheck(text=text, citation_ids=list(dict.fromkeys(ids)), supported=ok, why=why))
+        sentences.append(
+            SentenceCheck(
+                text=text,
+                citation_ids=list(dict.fromkeys(ids)),
+                supported=ok,
+                why=why,
+                llm_supported=llm_judge.supports(text, cited) if llm_judge else None,
+            )
+        )
         # ALCE precision: a citation is irrelevant if it alone does not support the sentence
         # and the others support it without it.
         if ok and len(cited) > 1:

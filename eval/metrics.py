@@ -7,6 +7,7 @@ Definitions (also in README.md):
   its stated lines, in an existing source.
 - markers_resolved: share of answers whose every [n] names a citation and every citation is used.
 - citation_recall: share of answer sentences supported by their cited passages (ALCE).
+- citation_recall_llm: the same by the optional LLM judge (None when it did not run).
 - citation_precision: share of citations that are relevant (ALCE: not redundant-and-unsupportive).
 - key_fact_recall: share of key facts (over answerable questions) found in the answer.
 - trap_rate: share of questions with trap lines whose answer cites one.
@@ -77,6 +78,10 @@ def summarize(results: list[Scored], k: int) -> dict[str, float | int | None]:
             len(results),
         ),
         "citation_recall": _share(sum(s.supported for s in sentences), len(sentences)),
+        "citation_recall_llm": _share(
+            sum(bool(s.llm_supported) for s in sentences if s.llm_supported is not None),
+            sum(s.llm_supported is not None for s in sentences),
+        ),
         "citation_precision": _share(sum(c.relevant and c.valid for c in citations), len(citations)),
         "key_fact_recall": _share(sum(f is not None for f in facts), len(facts)),
         "trap_rate": _share(sum(bool(r.judgment.traps_cited) for r in with_traps), len(with_traps)),

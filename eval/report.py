@@ -14,6 +14,7 @@ SHARE_METRICS = [
     "citation_validity",
     "markers_resolved",
     "citation_recall",
+    "citation_recall_llm",
     "citation_precision",
     "key_fact_recall",
     "trap_rate",
@@ -36,23 +37,25 @@ def label(name: str) -> str:
     return f"{name} (lower is better)" if name in LOWER_IS_BETTER else name
 
 
+def header(summary: "Summary") -> list[str]:
+    return ["metric", *summary.systems, "Δ baseline"]
+
+
 def rows(summary: "Summary") -> list[list[str]]:
-    """metric, citeline, peer, change since baseline."""
-    ours = summary.systems["citeline"]
-    peer = summary.systems.get("peer", {})
+    """metric, each system (citeline first), change of citeline since the baseline."""
     out = []
     for name in SHARE_METRICS + TIME_METRICS:
         digits = 1 if name in TIME_METRICS else 3
         delta = summary.baseline_delta.get(name)
         change = "–" if delta is None else ("+" if delta > 0 else "") + _fmt(delta, digits)
-        out.append([label(name), _fmt(ours.get(name), digits), _fmt(peer.get(name), digits), change])
+        values = [_fmt(metrics.get(name), digits) for metrics in summary.systems.values()]
+        out.append([label(name), *values, change])
     return out
 
 
 def terminal(summary: "Summary") -> str:
-    header = ["metric", "citeline", "peer", "Δ baseline"]
-    table = [header, *rows(summary)]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    table = [header(summary), *rows(summary)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     verdict = "gate: PASSED" if summary.gate.passed else "gate: FAILED\n  " + "\n  ".join(summary.gate.failures)
@@ -65,8 +68,8 @@ def markdown(results: "Results", summary: "Summary") -> str:
         "",
         f"Set `{summary.set}`, {summary.questions} questions, target {summary.target}, retrieval k = {results.k}.",
         "",
-        "| metric | citeline | peer | Δ baseline |",
-        "|---|---|---|---|",
+        f"| {' | '.join(header(summary))} |",
+        "|" + "---|" * len(header(summary)),
         *[f"| {' | '.join(r)} |" for r in rows(summary)],
         "",
         "**Gate: passed**"
@@ -85,32 +88,34 @@ def markdown(results: "Results", summary: "Summary") -> str:
     return "\n".join(out) + "\n"
 
 
+COLOURS = ["#2563eb", "#f59e0b", "#16a34a", "#9333ea"]
+
+
 def _bars(summary: "Summary") -> str:
-    """An SVG bar chart of the share metrics, citeline beside the peer."""
-    ours, peer = summary.systems["citeline"], summary.systems.get("peer", {})
-    row, width, left = 26, 560, 220
-    height = row * len(SHARE_METRICS) + 30
+    """An SVG bar chart of the share metrics, one bar per system."""
+    systems = list(summary.systems.items())
+    bar, width, left = 9, 560, 220
+    row = bar * len(systems) + 8
+    height = row * len(SHARE_METRICS) + 34
     parts = [f'<svg viewBox="0 0 {left + width + 60} {height}" role="img" aria-label="metrics chart" class="chart">']
     for i, name in enumerate(SHARE_METRICS):
         y = 10 + i * row
-        parts.append(f'<text x="{left - 8}" y="{y + 14}" text-anchor="end">{escape(label(name))}</text>')
-        for j, (system, colour) in enumerate(((ours, "#2563eb"), (peer, "#f59e0b"))):
-            value = system.get(name)
+        parts.append(f'<text x="{left - 8}" y="{y + bar + 3}" text-anchor="end">{escape(label(name))}</text>')
+        for j, (system, values) in enumerate(systems):
+            value = values.get(name)
             if value is None:
                 continue
             parts.append(
-                f'<rect x="{left}" y="{y + j * 10}" width="{value * width:.1f}" height="9" fill="{colour}">'
-                f"<title>{escape(name)}: {value}</title></rect>"
+                f'<rect x="{left}" y="{y + j * bar}" width="{value * width:.1f}" height="{bar - 1}" '
+                f'fill="{COLOURS[j % len(COLOURS)]}"><title>{escape(system)} {escape(name)}: {value}</title></rect>'
             )
-        best = ours.get(name)
-        if best is not None:
-            parts.append(f'<text x="{left + width + 6}" y="{y + 14}">{best:.2f}</text>')
-    parts.append(
-        f'<rect x="{left}" y="{height - 16}" width="10" height="10" fill="#2563eb"/>'
-        f'<text x="{left + 14}" y="{height - 7}">citeline</text>'
-        f'<rect x="{left + 90}" y="{height - 16}" width="10" height="10" fill="#f59e0b"/>'
-        f'<text x="{left + 104}" y="{height - 7}">peer (naive LlamaIndex)</text></svg>'
-    )
+    for j, (system, _) in enumerate(systems):
+        x = left + j * 170
+        parts.append(
+            f'<rect x="{x}" y="{height - 16}" width="10" height="10" fill="{COLOURS[j % len(COLOURS)]}"/>'
+            f'<text x="{x + 14}" y="{height - 7}">{escape(system)}</text>'
+        )
+    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -166,7 +171,7 @@ tr.bad td:first-child {{ border-left: 4px solid #b91c1c; }} tr.ok td:first-child
 <p>Set <code>{escape(summary.set)}</code>, {summary.questions} questions, target {escape(summary.target)},
 retrieval k = {results.k}. Created {escape(summary.created)}.</p>
 {gate}
-<table><tr><th>metric</th><th>citeline</th><th>peer</th><th>Δ baseline</th></tr>{table_rows}</table>
+<table><tr>{"".join(f"<th>{escape(h)}</th>" for h in header(summary))}</tr>{table_rows}</table>
 {_bars(summary)}
 <h2>Questions</h2>
 <table><tr><th>id</th><th>question</th><th>verdict</th><th>answer, citations, support</th><th>ms</th></tr>

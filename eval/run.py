@@ -1,6 +1,7 @@
 """An eval run: ask every golden question, judge each answer, count, gate, report."""
 
 import json
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,12 +11,14 @@ from tqdm import tqdm
 from eval import gate, metrics, report
 from eval.golden import GoldenRecord, load_set
 from eval.judges import Judgment, judge
+from eval.llm_judge import LLMJudge
 from eval.peer import PeerTarget
 from eval.targets import HttpTarget, InProcessTarget, Target
 from ingest.embedder import MiniLMEmbedding
 from ingest.job import run_ingest
 from ingest.settings import Settings
 from ingest.store import UnitStore
+from service.llm import make_llm
 from service.pipeline import Pipeline
 from service.sources import SourceLibrary
 from service.support import SupportJudge
@@ -61,13 +64,15 @@ def ask_all(target: Target, records: list[GoldenRecord], progress: bool) -> list
     return answers
 
 
-def judge_all(answers: list[tuple], library: SourceLibrary, support: SupportJudge) -> list[QuestionResult]:
+def judge_all(
+    answers: list[tuple], library: SourceLibrary, support: SupportJudge, llm_judge: LLMJudge | None = None
+) -> list[QuestionResult]:
     return [
         QuestionResult(
             record=record,
             response=a.response,
             latency_ms=a.latency_ms,
-            judgment=judge(record, a.response, library, support),
+            judgment=judge(record, a.response, library, support, llm_judge),
         )
         for record, a in answers
     ]
@@ -110,9 +115,10 @@ def evaluate(
     out_dir: Path,
     progress: bool = True,
     peer_ingest_seconds: float | None = None,
+    llm_judge: LLMJudge | None = None,
 ) -> tuple[Results, Summary]:
     run = new_run_id()
-    systems = {t.name: judge_all(ask_all(t, records, progress), library, support) for t in targets}
+    systems = {t.name: judge_all(ask_all(t, records, progress), library, support, llm_judge) for t in targets}
     results = Results(
         run=run,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -151,10 +157,18 @@ def _display(path: Path) -> str:
 
 
 def evaluate_configured(
-    settings: Settings, set_path: Path, url: str | None, with_peer: bool, out_dir: Path, progress: bool
+    settings: Settings,
+    set_path: Path,
+    url: str | None,
+    with_peer: bool,
+    out_dir: Path,
+    progress: bool,
+    answerers: list[str] = ("extractive",),  # type: ignore[assignment]
+    with_llm_judge: bool = False,
 ) -> tuple[Results, Summary]:
-    """`citeline eval`: our pipeline (in-process, after an incremental ingest, or a running
-    service at `url`) and, unless told otherwise, the peer, over the same questions."""
+    """`citeline eval`: our pipeline (in-process with each answerer, after an incremental ingest,
+    or a running service at `url`) and, unless told otherwise, the peer, over the same
+    questions. The first answerer's row is "citeline", the one the gate checks."""
     records = load_set(set_path)
     embedder = MiniLMEmbedding(threads=settings.embed_threads, embed_batch_size=settings.embed_batch_size)
     targets: list[Target]
@@ -163,7 +177,12 @@ def evaluate_configured(
     else:
         store = UnitStore(settings)
         run_ingest(settings, store, lambda: embedder, progress=False)
-        targets, target_name = [InProcessTarget(Pipeline(settings, store, embedder))], "in-process"
+        scratch = Path(tempfile.mkdtemp(prefix="citeline-eval-"))  # eval conversations stay out of the user's
+        targets, target_name = [], "in-process"
+        for n, answerer in enumerate(answerers):
+            config = settings.model_copy(update={"answerer": answerer, "conversations_db": scratch / f"{answerer}.db"})
+            name = "citeline" if n == 0 else f"citeline-{answerer}"
+            targets.append(InProcessTarget(Pipeline(config, store, embedder), name=name))
     peer_seconds = None
     if with_peer:
         peer = PeerTarget(settings.corpus_dir, embedder)
@@ -174,11 +193,12 @@ def evaluate_configured(
         targets,
         SourceLibrary(settings.corpus_dir),
         SupportJudge(embedder),
-        str(set_path),
+        _display(set_path),
         target_name,
         gate.load_thresholds(),
         gate.load_baseline(),
         out_dir,
         progress,
         peer_seconds,
+        LLMJudge(make_llm(settings)) if with_llm_judge else None,
     )

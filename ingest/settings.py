@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     )
 
     answerer: Literal["extractive", "llm"] = Field("extractive", description="Who writes answers.")
+    llm_preset: Literal["none", "local"] = Field(
+        "none", description="local: the bundled Qwen2.5-Coder-1.5B GGUF in-process (make local-llm)."
+    )
+    local_model: Path | None = Field(None, description="GGUF file of the local preset; default <data_dir>/models/.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1.")
     llm_model: str = Field("local", description="Model name the LLM server knows.")
     llm_api_key: str = Field("not-needed", description="Bearer key for the LLM server, if it wants one.")
@@ -45,6 +49,9 @@ class Settings(BaseSettings):
     llm_retries: int = Field(2, ge=0, le=10, description="Retries with backoff on connection errors.")
     llm_fallback: Literal["error", "extractive"] = Field(
         "error", description="When the LLM is unreachable: a 503, or the extractive answer."
+    )
+    condense: Literal["rules", "llm"] = Field(
+        "rules", description="How follow-ups become standalone: deterministic rules, or the LLM's condense prompt."
     )
     unsupported: Literal["drop", "flag"] = Field("drop", description="Generated sentences the sources do not support.")
     context_tokens: int = Field(1200, ge=100, le=100_000, description="Token budget of the sources in a prompt.")
@@ -60,6 +67,10 @@ class Settings(BaseSettings):
     @property
     def conversations_path(self) -> Path:
         return self.conversations_db or self.data_dir / "conversations.sqlite3"
+
+    @property
+    def local_model_path(self) -> Path:
+        return self.local_model or self.data_dir / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -107,6 +107,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from eval.golden import GoldenSetError
     from ingest.job import CorpusMissing
     from ingest.store import StoreUnavailable
+    from service.llm import LLMUnavailable
 
     settings = _settings(args)
     try:
@@ -115,10 +116,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
             run_dir = Path(args.recompute)
         else:
             _, summary = run.evaluate_configured(
-                settings, Path(args.set), args.url, not args.no_peer, Path(args.out), progress=not args.quiet
+                settings,
+                Path(args.set),
+                args.url,
+                not args.no_peer,
+                Path(args.out),
+                progress=not args.quiet,
+                answerers=args.answerer,
+                with_llm_judge=args.llm_judge,
             )
             run_dir = Path(args.out) / summary.run
-    except (GoldenSetError, CorpusMissing, StoreUnavailable, RuntimeError, OSError) as exc:
+    except (GoldenSetError, CorpusMissing, StoreUnavailable, LLMUnavailable, RuntimeError, OSError) as exc:
         print(f"citeline eval: {exc}", file=sys.stderr)
         return EXIT_ERROR
     print(report.terminal(summary))
@@ -135,6 +143,26 @@ def top_k(value: str) -> int:
     if not 1 <= number <= 50:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 50, not {value!r}")
     return number
+
+
+def cmd_local_model(args: argparse.Namespace) -> int:
+    from service.local_model import LocalModelMissing, assemble
+
+    settings = _settings(args)
+    try:
+        path = assemble(settings.local_model_path)
+    except (LocalModelMissing, OSError) as exc:
+        print(f"citeline local-model: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"local model ready: {path}\nuse it with CITELINE_ANSWERER=llm CITELINE_LLM_PRESET=local")
+    return EXIT_OK
+
+
+def answerers(value: str) -> list[str]:
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names or any(n not in ("extractive", "llm") for n in names) or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"expected extractive, llm or both (comma-separated), not {value!r}")
+    return names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=top_k, metavar="1..50", help="units retrieved")
     ask.add_argument("--corpus", help="corpus folder the citations point into")
     ask.set_defaults(func=cmd_ask)
+    local = sub.add_parser("local-model", help="assemble and check the local preset's GGUF (make local-llm)")
+    local.set_defaults(func=cmd_local_model)
+
     from eval.golden import DEFAULT_SET
     from eval.run import REPORTS_DIR
 
@@ -165,6 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--set", default=str(DEFAULT_SET), help="golden set (.jsonl), default eval/golden/core.jsonl")
     evaluate.add_argument("--url", help="evaluate a running service at this URL instead of in-process")
     evaluate.add_argument("--no-peer", action="store_true", help="skip the naive LlamaIndex peer")
+    evaluate.add_argument(
+        "--answerer",
+        type=answerers,
+        default=["extractive"],
+        metavar="extractive[,llm]",
+        help="answerers to compare side by side; the first is the gated 'citeline' row",
+    )
+    evaluate.add_argument("--llm-judge", action="store_true", help="also judge support with the configured LLM")
     evaluate.add_argument("--out", default=str(REPORTS_DIR), help="folder for <run>/ reports")
     evaluate.add_argument("--recompute", metavar="RUN_DIR", help="recount metrics from a run's stored judgments")
     evaluate.add_argument("--no-gate", action="store_true", help="exit 0 even when a threshold is missed")

@@ -13,6 +13,20 @@ class LLMUnavailable(Exception):
 
 
 def make_llm(settings: Settings) -> LLM:
+    if settings.llm_preset == "local":
+        from service.local_model import LocalLlama, LocalModelMissing
+
+        if not settings.local_model_path.exists():
+            raise LLMUnavailable(f"no local model at {settings.local_model_path}: run `make local-llm`")
+        try:
+            return LocalLlama(
+                settings.local_model_path,
+                max_tokens=settings.answer_tokens,
+                context_window=settings.context_tokens + settings.answer_tokens + 1000,
+                threads=settings.embed_threads,
+            )
+        except (ImportError, LocalModelMissing) as exc:
+            raise LLMUnavailable(f"the local preset is not installed ({exc}): run `make local-llm`") from exc
     if not settings.llm_base_url:
         raise LLMUnavailable("CITELINE_ANSWERER=llm needs CITELINE_LLM_BASE_URL (an OpenAI-compatible /v1 URL)")
     return OpenAILike(

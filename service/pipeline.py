@@ -10,6 +10,7 @@ from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from ingest.store import UnitStore
 from service import extractive
+from service.condense import condense
 from service.conversations import ConversationStore, Turn
 from service.corpus_index import CorpusIndex
 from service.followup import rewrite
@@ -80,7 +81,14 @@ class Pipeline:
 
     def standalone(self, text: str, history: list[Turn]) -> str:
         """The question rewritten to stand alone, given the conversation so far."""
-        return rewrite(text, history, self.index)
+        by_rules = rewrite(text, history, self.index)
+        if self.settings.condense != "llm" or not history:
+            return by_rules
+        try:
+            return condense(self.generative().llm, text, history) or by_rules
+        except LLMUnavailable:
+            log.warning("LLM unavailable; follow-up rewritten by rules", exc_info=True)
+            return by_rules
 
     def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:
         """The answer to one question given its history: rewrite, retrieve, answer, verify."""

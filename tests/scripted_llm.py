@@ -46,23 +46,27 @@ def make_app(delay_s: float = 0.0) -> FastAPI:
         body = await request.json()
         prompt = body["messages"][-1]["content"]
         app.state.prompts.append(body["messages"])
+        if "Standalone question:" in prompt:  # the condense prompt
+            last = prompt.rsplit("Last question:", 1)[-1].split("Standalone question:")[0].strip()
+            reply = "What did Stoltenberg say about sanctions?" if "sanctions" in last else last
+            return completion(body, reply)
+        if "SUPPORTED or UNSUPPORTED" in prompt:  # the judge prompt
+            return completion(body, "UNSUPPORTED" if "oligarchs" in prompt else "SUPPORTED")
         question = prompt.rsplit("Question:", 1)[-1].lower()
         reply = next((text for key, text in SCRIPTS.items() if key in question), SCRIPTS["unanswerable"])
         if delay_s:
             time.sleep(delay_s)
-        return {
-            "id": "scripted",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body.get("model", "scripted"),
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": fill_ids(reply, prompt)},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        }
+        return completion(body, fill_ids(reply, prompt))
 
     return app
+
+
+def completion(body: dict, content: str) -> dict:
+    return {
+        "id": "scripted",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model", "scripted"),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }

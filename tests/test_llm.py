@@ -1,5 +1,9 @@
 """The llm answerer against a scripted OpenAI-compatible server: nothing unsupported gets through."""
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +16,7 @@ from ingest.store import UnitStore
 from service.app import create_app
 from service.pipeline import Pipeline
 from tests import scripted_llm
-from tests.conftest import MEDUZA, assert_citation_verbatim, free_port, serve
+from tests.conftest import MEDUZA, REPO, assert_citation_verbatim, free_port, serve
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +121,66 @@ def test_no_base_url_is_a_clear_error(ingested: Settings, embedder: MiniLMEmbedd
     with serve(create_app(pipeline)) as url, httpx.Client(base_url=url, timeout=60) as client:
         reply = client.post("/api/ask", json={"question": "What did Grushko say about NATO expansion?"})
     assert reply.status_code == 503
+
+
+def test_condense_prompt_rewrites_follow_ups_when_chosen(
+    ingested: Settings,
+    embedder: MiniLMEmbedding,
+    model_server,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    pipeline = llm_pipeline(ingested, embedder, tmp_path, llm_base_url=model_server[0], condense="llm")
+    with serve(create_app(pipeline)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        first = ask(client, "What did Grushko say about the Minsk agreements?")
+        reply = client.post(
+            "/api/ask", json={"question": "And his view on sanctions?", "conversation_id": first["conversation_id"]}
+        )
+    assert reply.json()["rewritten_question"] == "What did Stoltenberg say about sanctions?"
+    condense_prompt = model_server[1].state.prompts[-2][-1]["content"]
+    assert "User: What did Grushko say about the Minsk agreements?" in condense_prompt
+
+
+def test_eval_compares_answerers_side_by_side_with_the_llm_judge(
+    ingested: Settings,
+    model_server,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    golden = (REPO / "eval" / "golden" / "core.jsonl").read_text(encoding="utf-8").splitlines()
+    small = tmp_path / "small.jsonl"
+    picked = [line for line in golden if '"history": []' in line][:4]
+    small.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "CITELINE_CORPUS_DIR": str(ingested.corpus_dir),
+        "CITELINE_DATA_DIR": str(ingested.data_dir),
+        "CITELINE_COLLECTION": ingested.collection,
+        "CITELINE_LLM_BASE_URL": model_server[0],
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "eval",
+            "--quiet",
+            "--no-gate",
+            "--set",
+            str(small),
+            "--out",
+            str(tmp_path),
+            "--answerer",
+            "extractive,llm",
+            "--llm-judge",
+        ],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.splitlines()[0].split()
+    assert header[:4] == ["metric", "citeline", "citeline-llm", "peer"]
+    summary = json.loads(next(tmp_path.glob("*/summary.json")).read_text(encoding="utf-8"))
+    assert summary["systems"]["citeline"]["citation_recall_llm"] is not None
+    assert summary["systems"]["citeline-llm"]["questions"] == 4
