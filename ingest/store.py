@@ -126,6 +126,13 @@ class UnitStore:
     def count(self) -> int:
         return self.units.count()
 
+    def reachable(self) -> bool:
+        try:
+            self.units.count()
+        except Exception:  # any failure to answer means "not reachable" to a health check
+            return False
+        return True
+
     def all_units(self, page: int = 5000) -> Iterable[Unit]:
         total = self.units.count()
         for offset in range(0, total, page):

@@ -152,13 +152,14 @@ def create_app(pipeline: Pipeline) -> FastAPI:
             lines=[SourceLine(number=line.number, text=line.text) for line in article.lines],
         )
 
-    @app.get("/healthz", response_model=Health, tags=["operations"])
-    def healthz() -> Health:
-        return Health(
-            status="ok",
-            units=len(pipeline.index),
-            store="server" if pipeline.settings.chroma_url else "embedded",
-        )
+    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["operations"])
+    def healthz() -> Health | JSONResponse:
+        """ok when Chroma answers; degraded (503) when it does not."""
+        store = "server" if pipeline.settings.chroma_url else "embedded"
+        if not pipeline.store.reachable():
+            degraded = Health(status="degraded", units=len(pipeline.index), store=store)
+            return JSONResponse(status_code=503, content=degraded.model_dump())
+        return Health(status="ok", units=len(pipeline.index), store=store)
 
     @app.get("/", include_in_schema=False)
     def home() -> FileResponse:

@@ -8,7 +8,9 @@ in reciprocal-rank mode. The query is embedded once, here, and the vector is reu
 
 import logging
 
+import httpx
 import numpy as np
+from chromadb.errors import ChromaError
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
@@ -18,7 +20,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from pydantic import BaseModel
 
 from ingest.embedder import MiniLMEmbedding
-from ingest.store import UnitStore
+from ingest.store import StoreUnavailable, UnitStore
 from ingest.units import Unit
 from service.corpus_index import CorpusIndex
 
@@ -67,9 +69,11 @@ class HybridRetriever:
         if self._fusion is None:
             raise IndexEmpty("the index is empty: run `citeline ingest` first")
         bundle = QueryBundle(query_str=text, embedding=query_vector.tolist())
-        fused = self._fusion.retrieve(bundle)[:top_k]
-        ids = [n.node.node_id for n in fused]
-        vectors = self.store.embeddings_of(ids)
+        try:
+            fused = self._fusion.retrieve(bundle)[:top_k]
+            vectors = self.store.embeddings_of([n.node.node_id for n in fused])
+        except (httpx.HTTPError, ChromaError, ConnectionError) as exc:  # a Chroma server that went away
+            raise StoreUnavailable(f"Chroma did not answer: {exc}") from exc
         candidates = []
         for hit in fused:
             unit = self.index.units.get(hit.node.node_id)
