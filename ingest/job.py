@@ -117,6 +117,8 @@ def run_ingest(
         report.units_written = total
         for p in pending:
             (report.added if p.is_new else report.updated).append(p.file.source)
+    if report.changed:
+        store.bump_generation()
     report.units_total = store.count()
     report.seconds = round(time.perf_counter() - started, 3)
     return report

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".citeline"), description="Embedded Chroma and conversation history.")
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; unset = embedded.")
     collection: str = Field("citeline_units", description="Chroma collection name.")
+    reload_interval_s: float = Field(
+        5.0, ge=0, le=3600, description="How often a service checks a Chroma server for a newer ingest."
+    )
 
     embed_threads: int = Field(2, ge=1, le=64, description="ONNX Runtime threads.")
     embed_batch_size: int = Field(32, ge=1, le=1024)

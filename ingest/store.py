@@ -2,8 +2,8 @@
 
 Two collections: `<name>` holds one record per unit (vector, sentence, metadata in
 llama-index's node format, so `ChromaVectorStore` reads it), `<name>_files` is the manifest,
-one record per ingested source. Both live in the same Chroma, embedded or server, so the
-manifest can never disagree with the store about where it is.
+one record per ingested source, and `<name>_meta` holds the index generation. All live in the same
+Chroma, embedded or server, so the manifest can never disagree with the store about where it is.
 """
 
 from collections.abc import Iterable, Sequence
@@ -71,6 +71,7 @@ class UnitStore:
             )
             # Chroma requires a vector per record; the manifest has nothing to search, so 1-d.
             self.files = self.client.get_or_create_collection(f"{settings.collection}_files")
+            self.meta = self.client.get_or_create_collection(f"{settings.collection}_meta")
         except Exception as exc:  # a bad name, a lost server: chromadb raises many types
             raise StoreUnavailable(f"cannot open Chroma collection {settings.collection!r}: {exc}") from exc
 
@@ -100,6 +101,15 @@ class UnitStore:
                 for r in records
             ],
         )
+
+    # --- generation: bumped by every ingest that changes something, so that service processes
+    # sharing this store know when to rebuild what they keep in memory.
+    def generation(self) -> int:
+        got = self.meta.get(ids=["generation"], include=["metadatas"])
+        return int((got["metadatas"] or [{}])[0].get("value", 0)) if got["ids"] else 0
+
+    def bump_generation(self) -> None:
+        self.meta.upsert(ids=["generation"], embeddings=[[1.0]], metadatas=[{"value": self.generation() + 1}])
 
     def drop_file_records(self, sources: Sequence[str]) -> None:
         if sources:

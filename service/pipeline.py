@@ -4,6 +4,7 @@ The HTTP API, the CLI and the eval harness all call `Pipeline.ask`; none has a c
 """
 
 import logging
+import threading
 import time
 
 from ingest.embedder import MiniLMEmbedding
@@ -45,8 +46,11 @@ class Pipeline:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        self.generation = store.generation()
         self.index = CorpusIndex.load(store)
         self.retriever = HybridRetriever(store, self.index, embedder)
+        self._checked = time.monotonic()
+        self._reloading = threading.Lock()
         self.library = SourceLibrary(settings.corpus_dir)
         self.conversations = conversations or ConversationStore(settings.conversations_path, settings.max_kept_turns)
         self._generative: GenerativeAnswerer | None = None
@@ -90,14 +94,36 @@ class Pipeline:
             log.warning("LLM unavailable; follow-up rewritten by rules", exc_info=True)
             return by_rules
 
+    def refresh(self) -> None:
+        """With a Chroma server, pick up what another process ingested: at most every
+        `reload_interval_s`, compare generations and rebuild the in-memory index (BM25,
+        vocabulary). One thread rebuilds; the others keep answering from the old one, which is
+        swapped in whole, so every answer comes from one consistent state. (Embedded Chroma
+        belongs to one process: there, restart the service after an ingest.)"""
+        if not self.settings.chroma_url or time.monotonic() - self._checked < self.settings.reload_interval_s:
+            return
+        if not self._reloading.acquire(blocking=False):
+            return
+        try:
+            self._checked = time.monotonic()
+            generation = self.store.generation()
+            if generation != self.generation:
+                index = CorpusIndex.load(self.store)
+                retriever = HybridRetriever(self.store, index, self.embedder)
+                self.index, self.retriever, self.generation = index, retriever, generation
+                log.info("reloaded the index: generation %s, %s units", generation, len(index))
+        finally:
+            self._reloading.release()
+
     def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:
         """The answer to one question given its history: rewrite, retrieve, answer, verify."""
+        self.refresh()
+        retriever = self.retriever  # one consistent state for the whole answer, even if a reload lands
+        index = retriever.index
         standalone = self.standalone(text, history)
-        question = analyse(standalone, self.index)
-        candidates = self.retriever.retrieve(
-            standalone, self.retriever.embed_query(standalone), top_k or self.settings.top_k
-        )
-        draft = extractive.answer(question, candidates, self.index, self.settings.max_answer_sentences)
+        question = analyse(standalone, index)
+        candidates = retriever.retrieve(standalone, retriever.embed_query(standalone), top_k or self.settings.top_k)
+        draft = extractive.answer(question, candidates, index, self.settings.max_answer_sentences)
         answer_text, draft_citations, answered, notes = draft.answer, draft.citations, draft.answered, {}
         if self.settings.answerer == "llm" and not question.unknown_names:
             answer_text, draft_citations, answered, notes = self._generate(standalone, draft)

@@ -111,3 +111,22 @@ def test_health_is_degraded_while_chroma_is_down(
         chroma.start()
         assert http.get("/healthz").json()["status"] == "ok"
         assert http.post("/api/ask", json={"question": "What did Grushko say about NATO expansion?"}).json()["answered"]
+
+
+def test_a_service_picks_up_another_processes_ingest(
+    chroma: ChromaServer, tmp_path: Path, embedder: MiniLMEmbedding
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url, reload_interval_s=0)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    pipeline = Pipeline(settings, UnitStore(settings), embedder)
+    question = AskRequest(question="When will the Harbour Bridge reopen to lorries?")
+    assert not pipeline.ask(question).answered
+    (corpus / "bridge.txt").write_text(
+        "Harbour Bridge update\nThe Harbour Bridge will reopen to lorries on 3 March, the council said.\n",
+        encoding="utf-8",
+    )
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)  # as `citeline ingest` would
+    answer = pipeline.ask(question)
+    assert answer.answered and answer.citations[0].source == "bridge.txt"
