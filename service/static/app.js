@@ -14,8 +14,13 @@ const panelLines = $("source-lines");
 const sourceCache = new Map();
 let conversationId = localStorage.getItem(STORAGE_KEY);
 let lastChip = null;
+// An API key the page was given (?key=…, e.g. by the widget's data-citeline-key) rides along.
+const params = new URLSearchParams(location.search);
+if (params.has("key")) sessionStorage.setItem("citeline.key", params.get("key"));
+const apiKey = sessionStorage.getItem("citeline.key");
+const authHeaders = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 // Inside the embeddable widget's panel the page is narrow: the source opens over the chat.
-if (new URLSearchParams(location.search).has("embed")) document.body.classList.add("embed");
+if (params.has("embed")) document.body.classList.add("embed");
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -88,7 +93,7 @@ function chip(citation) {
 async function fetchSource(source) {
   if (!sourceCache.has(source)) {
     const path = source.split("/").map(encodeURIComponent).join("/");
-    const response = await fetch(`/api/sources/${path}`);
+    const response = await fetch(`/api/sources/${path}`, { headers: authHeaders });
     if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
     sourceCache.set(source, await response.json());
   }
@@ -171,7 +176,7 @@ async function ask(question) {
   try {
     const response = await fetch("/api/ask/stream", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...authHeaders },
       body: JSON.stringify({ question, conversation_id: conversationId }),
     });
     if (!response.ok) {
@@ -211,7 +216,7 @@ function forgetConversation() {
 
 async function restore() {
   if (!conversationId) return;
-  const response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}`);
+  const response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}`, { headers: authHeaders });
   if (!response.ok) {
     forgetConversation();
     return;

@@ -1,5 +1,5 @@
 // The embeddable citeline widget: a floating button that opens the chat in a panel.
-//   <script src="https://HOST/widget.js" data-citeline-url="https://HOST"></script>
+//   <script src="https://HOST/widget.js" data-citeline-url="https://HOST" [data-citeline-key="KEY"]></script>
 // The chat runs in an iframe from the citeline host, so the host page's styles and scripts
 // cannot reach it and it talks only to its own origin.
 (() => {
@@ -44,7 +44,8 @@
   panel.append(frame);
 
   function toggle(open) {
-    if (open && !frame.src) frame.src = `${base}/?embed=1`;
+    const key = script && script.dataset.citelineKey;
+    if (open && !frame.src) frame.src = `${base}/?embed=1${key ? `&key=${encodeURIComponent(key)}` : ""}`;
     panel.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
     button.textContent = open ? "×" : "Ask";
