@@ -99,6 +99,12 @@ def run_ingest(
                 report.unchanged += 1
                 continue
             article = parse_article(data, file.source)
+            longest = max((line.end - line.start for line in article.lines), default=0)
+            if longest > settings.max_line_chars:
+                raise UnreadableSource(
+                    f"{file.source}: a line of {longest:,} characters "
+                    f"(over {settings.max_line_chars:,}) is not an article"
+                )
         except UnreadableSource as exc:
             report.skipped.append(Skipped(source=file.source, reason=str(exc)))
             continue

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
         5.0, ge=0, le=3600, description="How often a service checks a Chroma server for a newer ingest."
     )
 
+    max_line_chars: int = Field(
+        100_000, ge=1000, le=100_000_000, description="A file with a longer line is skipped (not an article)."
+    )
     embed_threads: int = Field(2, ge=1, le=64, description="ONNX Runtime threads.")
     embed_batch_size: int = Field(32, ge=1, le=1024)
 

@@ -12,11 +12,10 @@ left, the caller falls back to the extractive answer.
 import re
 
 from llama_index.core.llms import LLM
-from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
 from ingest.settings import Settings
-from ingest.units import Unit
+from ingest.units import Unit, sentence_spans
 from service.extractive import Scored
 from service.llm import chat
 from service.prompts import cannot_answer, render
@@ -58,9 +57,9 @@ def source_line(n: int, unit: Unit) -> str:
 
 def sentences(text: str) -> list[str]:
     # Models often write "... said so. [2] Next ...": a marker after the full stop belongs to
-    # the sentence before it.
+    # the sentence before it. Splitting is the units' own (abbreviations like "U.S." kept whole).
     text = TRAILING_MARKERS.sub(lambda m: f" {m.group(2).strip()}{m.group(1)} ", text)
-    return [text[a:b].strip() for a, b in globals_helper.punkt_tokenizer.span_tokenize(text) if text[a:b].strip()]
+    return [text[a:b] for a, b in sentence_spans(text, 0)]
 
 
 def to_citation(id_: int, unit: Unit) -> Citation:
