@@ -2,6 +2,7 @@
 
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -52,15 +53,24 @@ def test_sigkill_mid_ingest_then_rerun_equals_a_clean_ingest(tmp_path: Path, emb
         "CITELINE_COLLECTION": killed.collection,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "ingest", "--quiet"],
+        [sys.executable, "-m", "service.cli", "ingest"],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
-    time.sleep(random.Random(os.getpid()).uniform(4.0, 7.0))  # model loaded, writing under way
+    assert process.stderr is not None
+    progress, seen = 0, b""
+    # Past the first write (units are written every 1,024), then at a random moment.
+    while progress < 1100:
+        chunk = process.stderr.read1(4096)
+        assert chunk, "ingest ended before it was killed"
+        seen = (seen + chunk)[-200:]
+        progress = max([progress, *(int(n) for n in re.findall(rb"(\d+)/\d+ \[", seen))])
+    time.sleep(random.Random(os.getpid()).uniform(0.0, 4.0))
     process.send_signal(signal.SIGKILL)
     process.wait()
+    process.stderr.close()
     partial, _ = state(killed)
     rerun = subprocess.run(
         [sys.executable, "-m", "service.cli", "ingest", "--quiet"],
