@@ -1,6 +1,7 @@
 """Readable reports of a run: a terminal table, report.md and a self-contained report.html."""
 
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eval.gate import LOWER_IS_BETTER
@@ -8,6 +9,7 @@ from eval.gate import LOWER_IS_BETTER
 if TYPE_CHECKING:
     from eval.run import Results, Summary
 
+REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 SHARE_METRICS = [
     "hit_rate",
     "mrr",

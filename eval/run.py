@@ -23,8 +23,6 @@ from service.pipeline import Pipeline
 from service.sources import SourceLibrary
 from service.support import SupportJudge
 
-REPORTS_DIR = Path(__file__).resolve().parent / "reports"
-
 
 class QuestionResult(BaseModel):
     record: GoldenRecord

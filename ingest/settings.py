@@ -31,7 +31,6 @@ class Settings(BaseSettings):
 
     top_k: int = Field(12, ge=1, le=50, description="Default number of units retrieved.")
     max_answer_sentences: int = Field(3, ge=1, le=10)
-    max_question_chars: int = Field(1000, ge=10, le=100_000)
 
     conversations_db: Path | None = Field(
         None, description="SQLite file of conversation history; default <data_dir>/conversations.sqlite3."

@@ -24,24 +24,21 @@ from service.observability import Metrics, RequestContext
 from service.pipeline import InvalidQuestion, Pipeline
 from service.retrieve import IndexEmpty
 from service.schemas import (
+    ERROR_RESPONSES,
     AskRequest,
     AskResponse,
     Conversation,
     ConversationTurn,
-    ErrorBody,
     Health,
     SourceDocument,
     SourceLine,
+    describe_errors,
 )
 from service.sources import SourceNotFound
 
 log = logging.getLogger("citeline")
 STATIC = Path(__file__).resolve().parent / "static"
-ERRORS = {
-    404: {"model": ErrorBody, "description": "Not found"},
-    422: {"model": ErrorBody, "description": "Invalid request"},
-    503: {"model": ErrorBody, "description": "The index is empty or Chroma is unreachable"},
-}
+
 # Client mistakes and outages map to statuses; anything else is a 500 without details.
 KNOWN_ERRORS: dict[type[Exception], tuple[int, str | None]] = {
     InvalidQuestion: (422, None),
@@ -97,17 +94,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        messages = []
-        for error in exc.errors():
-            if error.get("type") == "json_invalid":
-                messages.append("the request body is not valid JSON")
-                continue
-            where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "path"))
-            if not where and error.get("type") in ("model_attributes_type", "dict_type"):
-                messages.append("the request body must be a JSON object (content-type: application/json)")
-                continue
-            messages.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
-        return JSONResponse(status_code=422, content={"detail": "; ".join(messages)})
+        return JSONResponse(status_code=422, content={"detail": describe_errors(exc.errors())})
 
     @app.exception_handler(Exception)
     async def known_or_unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -121,7 +108,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     for kind in KNOWN_ERRORS:
         app.add_exception_handler(kind, known_or_unexpected)
 
-    @app.post("/api/ask", response_model=AskResponse, responses=ERRORS, tags=["answers"])
+    @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES, tags=["answers"])
     def ask(request: AskRequest) -> AskResponse:
         """Answer a question from the corpus; every sentence carries a verified citation.
         With a `conversation_id`, the question may lean on that conversation's earlier turns."""
@@ -129,7 +116,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         metrics.answer(response.answered, len(response.verification.removed))
         return response
 
-    @app.post("/api/ask/stream", response_class=EventSourceResponse, responses=ERRORS, tags=["answers"])
+    @app.post("/api/ask/stream", response_class=EventSourceResponse, responses=ERROR_RESPONSES, tags=["answers"])
     async def ask_stream(request: AskRequest) -> AsyncIterator[ServerSentEvent]:
         """The same answer as Server-Sent Events: `delta` events with text, then one `done` event
         carrying the full response (as `/api/ask` returns it), or one `error` event."""
@@ -147,7 +134,9 @@ def create_app(pipeline: Pipeline) -> FastAPI:
             await asyncio.sleep(STREAM_PAUSE_S)
         yield ServerSentEvent(event="done", data=response.model_dump())
 
-    @app.get("/api/conversations/{conversation_id}", response_model=Conversation, responses=ERRORS, tags=["answers"])
+    @app.get(
+        "/api/conversations/{conversation_id}", response_model=Conversation, responses=ERROR_RESPONSES, tags=["answers"]
+    )
     def conversation(
         conversation_id: str = PathParam(max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$"),
     ) -> Conversation:
@@ -158,7 +147,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
             turns=[ConversationTurn.model_validate(t.model_dump()) for t in turns],
         )
 
-    @app.get("/api/sources/{source:path}", response_model=SourceDocument, responses=ERRORS, tags=["sources"])
+    @app.get("/api/sources/{source:path}", response_model=SourceDocument, responses=ERROR_RESPONSES, tags=["sources"])
     def source(source: str) -> SourceDocument | JSONResponse:
         """An article's lines, numbered as citations number them."""
         try:

@@ -89,11 +89,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from ingest.store import StoreUnavailable
     from service.pipeline import InvalidQuestion
     from service.retrieve import IndexEmpty
-    from service.schemas import AskRequest
+    from service.schemas import AskRequest, describe_errors
 
     settings = _settings(args)
     try:
-        response = _pipeline(settings).ask(AskRequest(question=args.question, top_k=args.top_k))
+        request = AskRequest(question=args.question, top_k=args.top_k)
+    except ValidationError as exc:
+        print(f"citeline ask: {describe_errors(exc.errors())}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        response = _pipeline(settings).ask(request)
     except (InvalidQuestion, IndexEmpty, StoreUnavailable) as exc:
         print(f"citeline ask: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -195,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     local.set_defaults(func=cmd_local_model)
 
     from eval.golden import DEFAULT_SET
-    from eval.run import REPORTS_DIR
+    from eval.report import REPORTS_DIR
 
     evaluate = sub.add_parser("eval", help="run the golden question set and gate on quality")
     evaluate.add_argument("--set", default=str(DEFAULT_SET), help="golden set (.jsonl), default eval/golden/core.jsonl")

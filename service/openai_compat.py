@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.conversations import Turn
 from service.pipeline import InvalidQuestion, Pipeline
-from service.schemas import AskResponse
+from service.schemas import ERROR_RESPONSES, AskResponse, Verification
 from service.tokens import count
 
 MODEL_ID = "citeline"
@@ -44,7 +44,7 @@ class ChatMessageIn(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")  # temperature, top_p, …: accepted, not used
+    model_config = ConfigDict(extra="allow", strict=True)  # temperature, top_p, …: accepted, not used
 
     model: str = MODEL_ID
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
@@ -91,6 +91,17 @@ def answer_chat(pipeline: Pipeline, request: ChatRequest) -> AskResponse:
     return pipeline.answer(pipeline.check_question(question), history)
 
 
+def invalid(reason: str) -> AskResponse:
+    return AskResponse(
+        answer=f"Please ask a question about the corpus ({reason}).",
+        answered=False,
+        citations=[],
+        conversation_id="",
+        rewritten_question="",
+        verification=Verification(verified=True, checked=0),
+    )
+
+
 def usage(request: ChatRequest, content: str) -> dict[str, int]:
     prompt = sum(count(m.text) for m in request.messages)
     completion = count(content)
@@ -109,16 +120,29 @@ def extras(response: AskResponse) -> dict:
 
 
 def router(pipeline: Pipeline) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
+    api = APIRouter(prefix="/v1", tags=["OpenAI-compatible"], responses=ERROR_RESPONSES)
 
     @api.get("/models")
     def models() -> dict:
         return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "citeline"}]}
 
-    @api.post("/chat/completions", response_model=None)
+    @api.post(
+        "/chat/completions",
+        response_model=None,
+        responses={
+            200: {
+                "description": "A chat completion, or with `stream: true` its chunks as SSE",
+                "content": {"application/json": {}, "text/event-stream": {}},
+            }
+        },
+    )
     async def chat_completions(request: ChatRequest) -> dict | EventSourceResponse:
         """A chat completion whose content is the cited answer; `stream: true` for SSE chunks."""
-        response = await run_in_threadpool(answer_chat, pipeline, request)
+        try:
+            response = await run_in_threadpool(answer_chat, pipeline, request)
+        except InvalidQuestion as exc:
+            # Chat clients show the reply to the user: say what to fix, as the assistant.
+            response = invalid(str(exc))
         content = content_of(response)
         ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not request.stream:

@@ -6,6 +6,7 @@ The HTTP API, the CLI and the eval harness all call `Pipeline.ask`; none has a c
 import logging
 import threading
 import time
+import unicodedata
 
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
@@ -20,7 +21,7 @@ from service.llm import LLMUnavailable, make_llm
 from service.prompts import cannot_answer
 from service.question import analyse
 from service.retrieve import HybridRetriever
-from service.schemas import AskRequest, AskResponse, Retrieved
+from service.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, Retrieved
 from service.sources import SourceLibrary
 from service.support import SupportJudge
 from service.tokens import count
@@ -61,14 +62,14 @@ class Pipeline:
         return cls(settings, UnitStore(settings), embedder)
 
     def check_question(self, question: str) -> str:
-        # Control characters and unpaired surrogates are not text; the tokenizer rejects them.
-        text = " ".join("".join(ch for ch in question if ch.isprintable() or ch.isspace()).split())
+        # Control characters are dropped; an unpaired surrogate (the tokenizer rejects it)
+        # becomes the replacement character, as a decoder would make it.
+        kept = ("\ufffd" if unicodedata.category(ch) == "Cs" else ch for ch in question)
+        text = " ".join("".join(ch for ch in kept if ch.isspace() or unicodedata.category(ch) != "Cc").split())
         if not text:
             raise InvalidQuestion("question must not be empty")
-        if len(text) > self.settings.max_question_chars:
-            raise InvalidQuestion(
-                f"question is too long: {len(text)} characters, at most {self.settings.max_question_chars}"
-            )
+        if len(text) > MAX_QUESTION_CHARS:
+            raise InvalidQuestion(f"question is too long: {len(text)} characters, at most {MAX_QUESTION_CHARS}")
         return text
 
     def history(self, conversation_id: str) -> list[Turn]:

@@ -1,17 +1,35 @@
 """The HTTP API's request and response models (also used by the CLI and the eval harness)."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+# Longer is not a question; the same limit for every deployment, so the schema can say it.
+MAX_QUESTION_CHARS = 1000
+
+
+def _whole(value: object) -> object:
+    """JSON Schema counts 28.0 as an integer; so do we (but not "28" or 28.5)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+TopK = Annotated[
+    int, BeforeValidator(_whole), Field(ge=1, le=50), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 50})
+]
 
 
 class AskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     question: str = Field(
-        description="The question, in plain language.",
+        description="The question, in plain language (control characters are dropped).",
         examples=["What did Stoltenberg say about Ukraine's membership?"],
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        pattern=r"[^\s\x00-\x1f\x7f-\x9f]",  # at least one visible character
     )
     conversation_id: str | None = Field(None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
-    top_k: int | None = Field(None, ge=1, le=50, description="Units retrieved (default: server setting).")
+    top_k: TopK | None = Field(None, description="Units retrieved, 1 to 50 (default: server setting).")
 
 
 class Citation(BaseModel):
@@ -83,3 +101,40 @@ class Health(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+# The error responses every API route documents, always JSON (also beside an SSE stream).
+ERROR_RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorBody, "description": text, "content": {"application/json": {}}}
+    for status, text in (
+        (400, "The request body cannot be parsed (not UTF-8)"),
+        (404, "Not found"),
+        (413, "The request body is too large"),
+        (422, "Invalid request"),
+        (503, "The index is empty, or Chroma or the language model is unreachable"),
+    )
+}
+
+
+# What a person asking should read, instead of pydantic's wording.
+QUESTION_MESSAGES = {
+    "string_too_short": "question must not be empty",
+    "string_pattern_mismatch": "question must not be empty",
+    "string_too_long": "question is too long: at most {max_length} characters",
+}
+
+
+def describe_errors(errors: list) -> str:
+    """One readable sentence for a request's validation errors (HTTP 422s, CLI messages)."""
+    messages = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "path"))
+        if error.get("type") == "json_invalid":
+            messages.append("the request body is not valid JSON")
+        elif where == "question" and error.get("type") in QUESTION_MESSAGES:
+            messages.append(QUESTION_MESSAGES[error["type"]].format(**error.get("ctx", {})))
+        elif not where and error.get("type") in ("model_attributes_type", "dict_type"):
+            messages.append("the request body must be a JSON object (content-type: application/json)")
+        else:
+            messages.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return "; ".join(messages)

@@ -177,11 +177,14 @@ def test_the_outside_file_is_really_there(ingested: Settings, outside_file: str)
     assert outside_file in (Path(ingested.corpus_dir) / "link.txt").read_text(encoding="utf-8")
 
 
-def test_unpaired_surrogates_are_dropped_and_wrong_bodies_are_client_errors(http: httpx.Client) -> None:
-    raw = b'{"question": "What \\ud800 did Grushko say about\\u0000 NATO expansion?"}'
+def test_odd_characters_are_cleaned_and_wrong_bodies_are_client_errors(http: httpx.Client) -> None:
+    raw = b'{"question": "What did Grushko say about\\u0000 NATO expansion?"}'
     response = http.post("/api/ask", content=raw, headers={"content-type": "application/json"})
-    assert response.status_code == 200
+    assert response.status_code == 200  # control characters dropped
     assert response.json()["rewritten_question"] == "What did Grushko say about NATO expansion?"
+    lone = b'{"question": "What \\ud800 did Grushko say?"}'  # not Unicode text
+    refused = http.post("/api/ask", content=lone, headers={"content-type": "application/json"})
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("question:")
     listed = http.post("/api/ask", json=["a question?"])
     assert listed.status_code == 422 and "JSON object" in listed.json()["detail"]
 
