@@ -19,8 +19,11 @@ from pathlib import Path
 import httpx
 import psutil
 
+from eval import gate
 from eval.golden import load_set
 from eval.peer import PeerTarget
+from eval.run import evaluate
+from eval.targets import InProcessTarget
 from ingest.corpus import UnreadableSource, list_sources, read_article
 from ingest.embedder import MiniLMEmbedding
 from ingest.job import run_ingest
@@ -29,6 +32,8 @@ from ingest.store import UnitStore
 from ingest.units import split_article
 from service.pipeline import Pipeline
 from service.schemas import AskRequest
+from service.sources import SourceLibrary
+from service.support import SupportJudge
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
@@ -202,6 +207,27 @@ def peer_run(corpus: Path, embedder: MiniLMEmbedding) -> dict:
     return {"ingest_s": peer.ingest_seconds, "p95_ms": pct(times, 95)}
 
 
+def quality_at_scale(settings: Settings, embedder: MiniLMEmbedding) -> dict:
+    """The eval harness on the full index: the BBC set, and the two-article set among 2,225."""
+    pipeline = Pipeline(settings, UnitStore(settings), embedder)
+    found = {}
+    for name in ("bbc", "core"):
+        _, summary = evaluate(
+            load_set(GOLDEN / f"{name}.jsonl"),
+            [InProcessTarget(pipeline)],
+            SourceLibrary(settings.corpus_dir),
+            SupportJudge(embedder),
+            f"eval/golden/{name}.jsonl",
+            "in-process (bench)",
+            gate.load_thresholds(),
+            {},
+            WORK / "reports",
+            progress=False,
+        )
+        found[name] = summary.systems["citeline"]
+    return found
+
+
 def plots(latest: dict) -> None:
     import matplotlib
 
@@ -248,6 +274,8 @@ def main() -> None:
     print("HTTP under load…", flush=True)
     http_full = http_run(full)
     http_two = http_run(two, port=8766)
+    print("eval at scale…", flush=True)
+    quality = quality_at_scale(full, embedder)
     print("peer…", flush=True)
     peer = peer_run(corpus, embedder)
     latest = {
@@ -278,6 +306,22 @@ def main() -> None:
         "peer_ingest_s": round(peer["ingest_s"], 1),
         "peer_ask_p95_ms": peer["p95_ms"],
         "by_size": by_size,
+        "quality_at_scale": {
+            name: {
+                k: m[k]
+                for k in (
+                    "questions",
+                    "hit_rate",
+                    "mrr",
+                    "refusal_accuracy",
+                    "accuracy",
+                    "trap_rate",
+                    "citation_validity",
+                    "key_fact_recall",
+                )
+            }
+            for name, m in quality.items()
+        },
     }
     text = json.dumps(latest, indent=2)
     (RESULTS / "latest.json").write_text(text + "\n", encoding="utf-8")
@@ -285,10 +329,12 @@ def main() -> None:
     plots(latest)
     width = max(len(k) for k in latest)
     for key, value in latest.items():
-        if key != "by_size":
+        if key not in ("by_size", "quality_at_scale"):
             print(f"{key.ljust(width)}  {value}")
     for row in by_size:
         print(f"  {row['articles']:>5} articles: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms")
+    for name, m in latest["quality_at_scale"].items():
+        print(f"  golden {name} at {latest['articles']} articles: {m}")
 
 
 if __name__ == "__main__":

@@ -64,12 +64,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from ingest.store import StoreUnavailable
     from service.app import create_app
+    from service.conversations import ConversationStoreError
     from service.observability import json_logging
 
     settings = _settings(args)
     try:
         pipeline = _pipeline(settings)
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, ConversationStoreError) as exc:
         print(f"citeline serve: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if not len(pipeline.index):
@@ -87,6 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from ingest.store import StoreUnavailable
+    from service.conversations import ConversationStoreError
     from service.pipeline import InvalidQuestion
     from service.retrieve import IndexEmpty
     from service.schemas import AskRequest, describe_errors
@@ -99,7 +101,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         response = _pipeline(settings).ask(request)
-    except (InvalidQuestion, IndexEmpty, StoreUnavailable) as exc:
+    except (InvalidQuestion, IndexEmpty, StoreUnavailable, ConversationStoreError) as exc:
         print(f"citeline ask: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.json:

@@ -9,35 +9,11 @@ from ingest.structure import TITLES
 from service.corpus_index import CorpusIndex
 from service.lexicon import QUESTION_WORDS, WORD, topic_stems, words
 
-# Words that make a question ask for someone's own words about something.
-SPEECH_CUES = {
-    "say",
-    "said",
-    "says",
-    "tell",
-    "told",
-    "think",
-    "react",
-    "reacted",
-    "respond",
-    "responded",
-    "reply",
-    "replied",
-    "comment",
-    "comments",
-    "statement",
-    "statements",
-    "view",
-    "views",
-    "position",
-    "stance",
-    "answer",
-    "answered",
-    "claim",
-    "claimed",
-    "argue",
-    "argued",
-}
+# "What did <Name> say/think/...": the question asks for that person's own words.
+ASKED_SPEAKER = re.compile(
+    r"\b(?:did|does|do|has|have)\s+((?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)\s+(?:himself\s+|herself\s+)?"
+    r"(?:say|tell|think|claim|argue|respond|react|reply|comment|answer|mention|describe|warn)\b"
+)
 
 
 class Question(BaseModel):
@@ -67,6 +43,7 @@ def name_words(label: str) -> set[str]:
 
 
 LOWER_TITLES = {t.lower() for t in TITLES}
+COMMON = set(globals_helper.stopwords) | QUESTION_WORDS
 
 
 def names(label: str, text: str) -> bool:
@@ -81,7 +58,8 @@ def names(label: str, text: str) -> bool:
             continue
         given = name[-2] if len(name) > 1 and name[-2] not in LOWER_TITLES else ""
         for i, token in enumerate(tokens):
-            if token != name[-1]:
+            # A surname is a capitalised word that is not a common one ("The", "What").
+            if token != name[-1] or not raw[i][:1].isupper() or token in COMMON:
                 continue
             before = tokens[i - 1] if i else ""
             gives_name = (
@@ -96,18 +74,19 @@ def names(label: str, text: str) -> bool:
     question = f" {' '.join(tokens)} "
     for part in label.split(" and "):
         title = words(part)
-        if any(f" {a} {b} " in question for a, b in zip(title, title[1:], strict=False)):
+        pairs = zip(title, title[1:], strict=False)
+        if any(a not in COMMON and b not in COMMON and f" {a} {b} " in question for a, b in pairs):
             return True
     return False
 
 
 def analyse(text: str, index: CorpusIndex) -> Question:
-    tokens = words(text)
     persons = [s for s in index.speakers if names(s, text)]
-    if not persons and SPEECH_CUES & set(tokens):
+    asked_about = ASKED_SPEAKER.search(text)
+    if not persons and asked_about and words(asked_about.group(1))[-1] in index.people:
         # "What did Putin say ...?" about someone the corpus mentions but never quotes: no
         # one else's words may stand in for his.
-        persons = [w for w in WORD.findall(text) if words(w) and words(w)[0] in index.people]
+        persons = [asked_about.group(1)]
     # The words that call the person ("Secretary General Stoltenberg") are not the topic.
     person_words = set().union(*(name_words(p) for p in persons), LOWER_TITLES) if persons else set()
     raw = WORD.findall(text)

@@ -130,3 +130,42 @@ def test_a_service_picks_up_another_processes_ingest(
     run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)  # as `citeline ingest` would
     answer = pipeline.ask(question)
     assert answer.answered and answer.citations[0].source == "bridge.txt"
+
+
+def test_answers_stay_consistent_while_another_process_ingests(
+    chroma: ChromaServer, tmp_path: Path, embedder: MiniLMEmbedding
+) -> None:
+    import threading
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url, reload_interval_s=0)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    pipeline = Pipeline(settings, UnitStore(settings), embedder)
+    failures: list[str] = []
+    done = threading.Event()
+
+    def keep_asking() -> None:
+        while not done.is_set():
+            try:
+                answer = pipeline.ask(AskRequest(question="What did Grushko say about NATO expansion?"))
+                if not answer.answered or not answer.verification.verified:
+                    failures.append(answer.answer)
+            except Exception as exc:  # noqa: BLE001 - any error is a failure here
+                failures.append(repr(exc))
+
+    asker = threading.Thread(target=keep_asking)
+    asker.start()
+    for n in range(3):  # add, change and remove articles while the questions keep coming
+        (corpus / f"extra{n}.txt").write_text(
+            f"Extra {n}\\nThe mayor said the tram line {n} opens soon.\\n", encoding="utf-8"
+        )
+        run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    (corpus / "extra0.txt").unlink()
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    done.set()
+    asker.join(timeout=60)
+    assert not failures, failures[:3]
+    pipeline.ask(AskRequest(question="What did Grushko say about NATO expansion?"))  # the next request reloads
+    assert pipeline.generation == UnitStore(settings).generation()
+    assert len(pipeline.index) == UnitStore(settings).count()

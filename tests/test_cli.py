@@ -51,3 +51,25 @@ def test_invalid_settings_are_reported_not_raised(ingested: Settings) -> None:
         timeout=60,
     )
     assert result.returncode == 1 and "CITELINE_TOP_K" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_with_an_unusable_conversation_database_says_so(ingested: Settings, tmp_path) -> None:  # noqa: ANN001
+    corrupt = tmp_path / "conversations.sqlite3"
+    corrupt.write_bytes(b"not a database at all" * 200)
+    env = {
+        **os.environ,
+        "CITELINE_CORPUS_DIR": str(ingested.corpus_dir),
+        "CITELINE_DATA_DIR": str(ingested.data_dir),
+        "CITELINE_COLLECTION": ingested.collection,
+        "CITELINE_CONVERSATIONS_DB": str(corrupt),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "serve", "--port", "1"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1 and "conversations.sqlite3 is unusable" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -78,3 +78,15 @@ def test_json_log_lines_carry_the_request_id() -> None:
     finally:
         REQUEST_ID.reset(token)
     assert line["request_id"] == "abc123" and line["message"] == "it broke" and line["level"] == "error"
+
+
+def test_cors_allow_list(ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path) -> None:
+    with client_for(ingested, embedder, tmp_path, cors_origins=["https://news.example"]) as http:
+        preflight = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+        allowed = http.options("/api/ask", headers={"origin": "https://news.example", **preflight})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "https://news.example"
+        other = http.options("/api/ask", headers={"origin": "https://evil.example", **preflight})
+        assert "access-control-allow-origin" not in other.headers
+        simple = http.post("/api/ask", json=QUESTION, headers={"origin": "https://news.example"})
+        assert simple.headers["access-control-allow-origin"] == "https://news.example"

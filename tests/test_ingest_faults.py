@@ -119,3 +119,36 @@ def test_instructions_inside_an_article_are_only_data(tmp_path: Path, embedder: 
         assert citation.quote in body.answer  # quoted as text, never followed
         outside_quotes = outside_quotes.replace(citation.quote, "")
     assert "system prompt" not in outside_quotes and "Ignore" not in outside_quotes
+
+
+def test_files_renamed_while_ingesting_are_reported_or_ingested(tmp_path: Path, embedder: MiniLMEmbedding) -> None:
+    import threading
+
+    corpus = tmp_path / "corpus"
+    synthetic_corpus(corpus, 40)
+    settings = make_settings(tmp_path, corpus)
+    stop = threading.Event()
+
+    def rename_back_and_forth() -> None:
+        while not stop.is_set():
+            for n in range(0, 40, 4):
+                old, new = corpus / f"a{n:03d}.txt", corpus / f"b{n:03d}.txt"
+                src, dst = (old, new) if old.exists() else (new, old)
+                try:
+                    src.rename(dst)
+                except FileNotFoundError:
+                    pass
+
+    renamer = threading.Thread(target=rename_back_and_forth)
+    renamer.start()
+    try:
+        report = run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    finally:
+        stop.set()
+        renamer.join()
+    assert report.added and all("cannot be read" in s.reason for s in report.skipped)
+    # Once the files hold still, the next run brings the index exactly in line with them.
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    clean = make_settings(tmp_path / "clean", corpus)
+    run_ingest(clean, UnitStore(clean), lambda: embedder, progress=False)
+    assert state(settings) == state(clean)
