@@ -171,3 +171,24 @@ def test_embeddable_widget_on_another_origin(page: "sync_api.Page", host_page: s
     page.keyboard.press("Escape")  # closes the source inside the frame, focus stays there
     button.click()
     sync_api.expect(page.locator("#citeline-widget-panel")).to_be_hidden()
+
+
+def test_the_page_can_be_given_an_api_key(browser: "sync_api.Browser", ingested, embedder, tmp_path: Path) -> None:  # noqa: ANN001
+    from ingest.store import UnitStore
+    from service.app import create_app
+    from service.pipeline import Pipeline
+    from tests.conftest import serve
+
+    config = ingested.model_copy(update={"api_keys": ["page-key"], "conversations_db": tmp_path / "c.db"})
+    with serve(create_app(Pipeline(config, UnitStore(config), embedder))) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(url)
+        page.locator("#question").fill(MEMBERSHIP)
+        page.keyboard.press("Enter")
+        sync_api.expect(page.locator("li.msg.error")).to_contain_text("an API key is required")
+        page.goto(f"{url}/?key=page-key")
+        answer = ask(page, MEMBERSHIP)
+        sync_api.expect(answer.locator("button.chip").first).to_be_visible()
+        context.close()
