@@ -16,7 +16,7 @@ from ingest.structure import SpeakerTracker, article_date, article_title, line_r
 
 # Bumped whenever what a unit is or how it is embedded changes: stored units of an older
 # schema are re-ingested.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # A "sentence" longer than this (a run-on line with no full stops) is cut at white space so
 # that a unit stays quotable and within the embedding model's window.
 MAX_UNIT_CHARS = 600
@@ -92,6 +92,19 @@ def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
     return trimmed
 
 
+def _unit(article: Article, line: int, start: int, end: int, **fields: str) -> Unit:
+    text = article.text[start:end]
+    return Unit(
+        id=unit_id(article.source, start, end, text),
+        source=article.source,
+        line=line,
+        char_start=start,
+        char_end=end,
+        text=text,
+        **fields,
+    )
+
+
 def split_article(article: Article) -> list[Unit]:
     title = article_title(article)
     date = article_date(article)
@@ -106,37 +119,23 @@ def split_article(article: Article) -> list[Unit]:
         line = role.line
         if role.metadata:
             start, end = role.metadata
-            text = article.text[start:end]
-            units.append(
-                Unit(
-                    id=unit_id(article.source, start, end, text),
-                    source=article.source,
-                    line=line.number,
-                    char_start=start,
-                    char_end=end,
-                    text=text,
-                    kind="meta",
-                    title=title,
-                    date=date,
-                )
-            )
+            units.append(_unit(article, line.number, start, end, kind="meta", title=title, date=date))
         kind = "title" if title and line.number == 1 else "text"
         body = article.text[role.body_start : line.end]
         spans = sentence_spans(body, role.body_start)
         texts = [article.text[start:end] for start, end in spans]
         speakers = [""] * len(texts) if kind == "title" else tracker.attribute(texts, role.speaker)
-        for (start, end), text, speaker in zip(spans, texts, speakers, strict=False):
+        heading = role.heading if role.heading != title else ""
+        for (start, end), speaker in zip(spans, speakers, strict=True):
             units.append(
-                Unit(
-                    id=unit_id(article.source, start, end, text),
-                    source=article.source,
-                    line=line.number,
-                    char_start=start,
-                    char_end=end,
-                    text=text,
+                _unit(
+                    article,
+                    line.number,
+                    start,
+                    end,
                     kind=kind,
                     title="" if kind == "title" else title,
-                    heading=role.heading if role.heading != title else "",
+                    heading=heading,
                     speaker=speaker,
                     date=date,
                 )

@@ -187,18 +187,7 @@ def compose(chosen: list[Scored]) -> tuple[str, list[Citation]]:
         unit = s.candidate.unit
         sentences.append(sentence_for(unit.text, unit.speaker, marker, unit.speaker not in seen_speakers))
         seen_speakers.add(unit.speaker)
-        citations.append(
-            Citation(
-                id=marker,
-                source=unit.source,
-                line_start=unit.line,
-                line_end=unit.line,
-                quote=unit.text,
-                char_start=unit.char_start,
-                char_end=unit.char_end,
-                speaker=unit.speaker,
-            )
-        )
+        citations.append(Citation.of(marker, unit))
     return " ".join(sentences), citations
 
 

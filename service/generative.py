@@ -62,19 +62,6 @@ def sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text, 0)]
 
 
-def to_citation(id_: int, unit: Unit) -> Citation:
-    return Citation(
-        id=id_,
-        source=unit.source,
-        line_start=unit.line,
-        line_end=unit.line,
-        quote=unit.text,
-        char_start=unit.char_start,
-        char_end=unit.char_end,
-        speaker=unit.speaker,
-    )
-
-
 class GenerativeAnswerer:
     def __init__(self, llm: LLM, settings: Settings, support: SupportJudge) -> None:
         self.llm = llm
@@ -109,7 +96,7 @@ class GenerativeAnswerer:
                 removed.append(f"cites source {unknown[0]}, which it was not given: {claim[:100]}")
                 continue
             cited = list(dict.fromkeys(ids))
-            ok, why = self.support.supports(claim, [to_citation(i, units[i - 1]) for i in cited])
+            ok, why = self.support.supports(claim, [Citation.of(i, units[i - 1]) for i in cited])
             if ok:
                 kept.append((claim, cited))
             elif self.settings.unsupported == "flag" and cited:
@@ -124,5 +111,5 @@ class GenerativeAnswerer:
         for text, cited in kept:
             markers = "".join(f"[{renumber.setdefault(i, len(renumber) + 1)}]" for i in cited)
             parts.append(f"{text} {markers}")
-        citations = [to_citation(new, units[old - 1]) for old, new in renumber.items()]
+        citations = [Citation.of(new, units[old - 1]) for old, new in renumber.items()]
         return Generated(answer=" ".join(parts), answered=True, citations=citations, removed=removed, flagged=flagged)

@@ -4,6 +4,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from ingest.units import Unit
+
 # Longer is not a question; the same limit for every deployment, so the schema can say it.
 MAX_QUESTION_CHARS = 1000
 
@@ -41,6 +43,20 @@ class Citation(BaseModel):
     char_start: int
     char_end: int
     speaker: str = Field("", description="Who is speaking in the quote, if known.")
+
+    @classmethod
+    def of(cls, id_: int, unit: Unit) -> "Citation":
+        """A unit cited as marker `id_`: its own text is the quote, never anyone's rewording."""
+        return cls(
+            id=id_,
+            source=unit.source,
+            line_start=unit.line,
+            line_end=unit.line,
+            quote=unit.text,
+            char_start=unit.char_start,
+            char_end=unit.char_end,
+            speaker=unit.speaker,
+        )
 
 
 class Retrieved(BaseModel):
