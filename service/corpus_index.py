@@ -5,7 +5,7 @@ processes sharing one Chroma server see the same index.
 """
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 
 from ingest.store import UnitStore
 from ingest.structure import TITLED_NAME
@@ -33,6 +33,16 @@ class CorpusIndex:
         self._idf = {term: math.log(1 + total / count) for term, count in df.items()}
         self._unseen_idf = math.log(1 + total)
         self.speakers = sorted(speakers)
+        # Speakers by the words a question may call them with (surname, or two title words),
+        # so reading a question looks up a few labels instead of scanning thousands.
+        self.speakers_by_word: dict[str, set[str]] = defaultdict(set)
+        for label in self.speakers:
+            for part in label.split(" and "):
+                name = words(part)
+                if name:
+                    self.speakers_by_word[name[-1]].add(label)
+                for a, b in zip(name, name[1:], strict=False):
+                    self.speakers_by_word[f"{a} {b}"].add(label)
         # Surnames of people the corpus mentions (lower case), speakers or not.
         self.people = people | {words(name)[-1] for name in speakers if words(name)}
 

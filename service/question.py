@@ -81,7 +81,10 @@ def names(label: str, text: str) -> bool:
 
 
 def analyse(text: str, index: CorpusIndex) -> Question:
-    persons = [s for s in index.speakers if names(s, text)]
+    tokens = words(text)
+    keys = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    candidates = set().union(*(index.speakers_by_word.get(k, set()) for k in keys))
+    persons = sorted(s for s in candidates if names(s, text))
     asked_about = ASKED_SPEAKER.search(text)
     if not persons and asked_about and words(asked_about.group(1))[-1] in index.people:
         # "What did Putin say ...?" about someone the corpus mentions but never quotes: no
