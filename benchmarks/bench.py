@@ -13,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -134,13 +136,9 @@ def ask_latency(settings: Settings, embedder: MiniLMEmbedding, n: int = 200) -> 
     return {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95), "p99_ms": pct(times, 99)}
 
 
-def http_run(settings: Settings, port: int = 8765) -> dict:
-    env = {
-        **os.environ,
-        "CITELINE_CORPUS_DIR": str(settings.corpus_dir),
-        "CITELINE_DATA_DIR": str(settings.data_dir),
-        "CITELINE_CONVERSATIONS_DB": str(settings.conversations_path),
-    }
+@contextmanager
+def running_service(env: dict[str, str], port: int) -> Iterator[tuple[str, subprocess.Popen, float]]:
+    """`citeline serve` as its own process: its URL, the process, and the seconds to its first answer."""
     started = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
@@ -153,18 +151,29 @@ def http_run(settings: Settings, port: int = 8765) -> dict:
     try:
         while True:
             try:
-                if (
-                    httpx.post(
-                        f"{url}/api/ask", json={"question": "What did Grushko say about NATO expansion?"}, timeout=5
-                    ).status_code
-                    == 200
-                ):
+                first = httpx.post(
+                    f"{url}/api/ask", json={"question": "What did Grushko say about NATO expansion?"}, timeout=5
+                )
+                if first.status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
             if time.perf_counter() - started > 300:
                 raise RuntimeError("service did not start")
-        cold_start = time.perf_counter() - started
+        yield url, server, time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def http_run(settings: Settings, port: int = 8765) -> dict:
+    env = {
+        **os.environ,
+        "CITELINE_CORPUS_DIR": str(settings.corpus_dir),
+        "CITELINE_DATA_DIR": str(settings.data_dir),
+        "CITELINE_CONVERSATIONS_DB": str(settings.conversations_path),
+    }
+    with running_service(env, port) as (url, server, cold_start):
         rss_start = psutil.Process(server.pid).memory_info().rss / 2**20
         asked, times, errors = questions(), [], []
         lock = threading.Lock()
@@ -196,9 +205,6 @@ def http_run(settings: Settings, port: int = 8765) -> dict:
             "rps": len(times) / wall,
             "errors": len(errors),
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def peer_run(corpus: Path, embedder: MiniLMEmbedding) -> dict:

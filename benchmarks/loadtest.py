@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from benchmarks.bench import pct, questions
+from benchmarks.bench import pct, questions, running_service
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
@@ -32,21 +32,7 @@ def main() -> None:
     data = Path(os.environ.get("CITELINE_BENCH_DIR", "/tmp/citeline-bench")) / "loadtest"
     env = {**os.environ, "CITELINE_DATA_DIR": str(data), "CITELINE_LOG_FORMAT": "text"}
     subprocess.run([sys.executable, "-m", "service.cli", "ingest", "--quiet"], env=env, cwd=REPO, check=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(PORT)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{PORT}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with running_service(env, PORT) as (url, server, _):
         process = psutil.Process(server.pid)
         rss_before = process.memory_info().rss / 2**20
         asked = questions()
@@ -100,9 +86,6 @@ def main() -> None:
             "rss_before_mb": round(rss_before, 1),
             "rss_after_mb": round(process.memory_info().rss / 2**20, 1),
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "loadtest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     for key, value in result.items():

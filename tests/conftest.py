@@ -1,5 +1,6 @@
 """Shared fixtures: a real corpus copy, a real embedded Chroma, a real HTTP server."""
 
+import os
 import shutil
 import socket
 import threading
@@ -86,6 +87,17 @@ def server(pipeline: Pipeline) -> Iterator[str]:
 def http(server: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server, timeout=30) as client:
         yield client
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that points a `citeline` process at these settings' corpus and store."""
+    return {
+        **os.environ,
+        "CITELINE_CORPUS_DIR": str(settings.corpus_dir),
+        "CITELINE_DATA_DIR": str(settings.data_dir),
+        "CITELINE_COLLECTION": settings.collection,
+        **extra,
+    }
 
 
 def file_text(settings: Settings, source: str) -> str:

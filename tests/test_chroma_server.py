@@ -50,6 +50,15 @@ class ChromaServer:
             self.process = None
 
 
+def ingested_into(chroma: ChromaServer, tmp_path: Path, embedder: MiniLMEmbedding, **config: object) -> Settings:
+    """A copy of the shipped corpus, ingested into the Chroma server."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url, **config)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    return settings
+
+
 @pytest.fixture()
 def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
     server = ChromaServer(tmp_path / "chroma-data")
@@ -94,10 +103,7 @@ def test_health_is_degraded_while_chroma_is_down(
     from service.app import create_app
     from tests.conftest import serve
 
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url)
-    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    settings = ingested_into(chroma, tmp_path, embedder)
     with (
         serve(create_app(Pipeline(settings, UnitStore(settings), embedder))) as url,
         httpx.Client(base_url=url) as http,
@@ -116,10 +122,8 @@ def test_health_is_degraded_while_chroma_is_down(
 def test_a_service_picks_up_another_processes_ingest(
     chroma: ChromaServer, tmp_path: Path, embedder: MiniLMEmbedding
 ) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url, reload_interval_s=0)
-    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    settings = ingested_into(chroma, tmp_path, embedder, reload_interval_s=0)
+    corpus = Path(settings.corpus_dir)
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
     question = AskRequest(question="When will the Harbour Bridge reopen to lorries?")
     assert not pipeline.ask(question).answered
@@ -137,10 +141,8 @@ def test_answers_stay_consistent_while_another_process_ingests(
 ) -> None:
     import threading
 
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url, reload_interval_s=0)
-    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    settings = ingested_into(chroma, tmp_path, embedder, reload_interval_s=0)
+    corpus = Path(settings.corpus_dir)
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
     failures: list[str] = []
     done = threading.Event()

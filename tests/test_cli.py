@@ -6,18 +6,17 @@ import subprocess
 import sys
 
 from ingest.settings import Settings
-from tests.conftest import MEDUZA, REPO
+from tests.conftest import MEDUZA, REPO, cli_env
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "CITELINE_CORPUS_DIR": str(settings.corpus_dir),
-        "CITELINE_DATA_DIR": str(settings.data_dir),
-        "CITELINE_COLLECTION": settings.collection,
-    }
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "service.cli", *args],
+        env=cli_env(settings),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -56,13 +55,7 @@ def test_invalid_settings_are_reported_not_raised(ingested: Settings) -> None:
 def test_serve_with_an_unusable_conversation_database_says_so(ingested: Settings, tmp_path) -> None:  # noqa: ANN001
     corrupt = tmp_path / "conversations.sqlite3"
     corrupt.write_bytes(b"not a database at all" * 200)
-    env = {
-        **os.environ,
-        "CITELINE_CORPUS_DIR": str(ingested.corpus_dir),
-        "CITELINE_DATA_DIR": str(ingested.data_dir),
-        "CITELINE_COLLECTION": ingested.collection,
-        "CITELINE_CONVERSATIONS_DB": str(corrupt),
-    }
+    env = cli_env(ingested, CITELINE_CONVERSATIONS_DB=str(corrupt))
     result = subprocess.run(
         [sys.executable, "-m", "service.cli", "serve", "--port", "1"],
         env=env,

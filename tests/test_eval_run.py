@@ -1,7 +1,6 @@
 """Whole eval runs: the CI quality gate on the golden set, --url mode, the CLI."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from ingest.settings import Settings
 from service.pipeline import Pipeline
 from service.sources import SourceLibrary
 from service.support import SupportJudge
-from tests.conftest import REPO
+from tests.conftest import REPO, cli_env
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +81,7 @@ def test_url_mode_against_a_running_server(
 
 
 def test_cli_eval_exit_status_and_bad_set(ingested: Settings, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "CITELINE_CORPUS_DIR": str(ingested.corpus_dir),
-        "CITELINE_DATA_DIR": str(ingested.data_dir),
-        "CITELINE_COLLECTION": ingested.collection,
-    }
+    env = cli_env(ingested)
     cli = [sys.executable, "-m", "service.cli", "eval", "--quiet", "--no-peer", "--out", str(tmp_path)]
     ok = subprocess.run(
         [*cli, "--set", str(small_set(tmp_path)), "--no-gate"],

@@ -13,7 +13,7 @@ from ingest.embedder import MiniLMEmbedding
 from ingest.job import IngestReport, run_ingest
 from ingest.settings import Settings
 from ingest.store import UnitStore
-from tests.conftest import CNN, CORPUS, MEDUZA, REPO, make_settings
+from tests.conftest import CNN, CORPUS, MEDUZA, REPO, cli_env, make_settings
 
 
 class CountingFactory:
@@ -112,12 +112,7 @@ def test_a_file_that_turns_bad_keeps_what_was_stored(workspace: Settings, embedd
 
 def test_cli_reports_skips_with_exit_status_3(workspace: Settings) -> None:
     (Path(workspace.corpus_dir) / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
-    env = {
-        **os.environ,
-        "CITELINE_CORPUS_DIR": str(workspace.corpus_dir),
-        "CITELINE_DATA_DIR": str(workspace.data_dir),
-        "CITELINE_COLLECTION": "cli_units",
-    }
+    env = cli_env(workspace, CITELINE_COLLECTION="cli_units")
     citeline = [sys.executable, "-m", "service.cli"]
     first = subprocess.run([*citeline, "ingest", "--quiet"], env=env, cwd=REPO, capture_output=True, text=True)
     assert first.returncode == 3, first.stderr

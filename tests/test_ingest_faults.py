@@ -16,7 +16,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.pipeline import Pipeline
 from service.schemas import AskRequest
-from tests.conftest import CORPUS, REPO, make_settings
+from tests.conftest import CORPUS, REPO, cli_env, make_settings
 
 WORDS = (
     "council minister budget river bridge harbour school doctor farmer price market festival "
@@ -46,12 +46,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_a_clean_ingest(tmp_path: Path, emb
     corpus = tmp_path / "corpus"
     synthetic_corpus(corpus, 120)
     killed = make_settings(tmp_path / "killed", corpus)
-    env = {
-        **os.environ,
-        "CITELINE_CORPUS_DIR": str(corpus),
-        "CITELINE_DATA_DIR": str(killed.data_dir),
-        "CITELINE_COLLECTION": killed.collection,
-    }
+    env = cli_env(killed)
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "ingest"],
         env=env,

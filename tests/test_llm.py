@@ -1,7 +1,6 @@
 """The llm answerer against a scripted OpenAI-compatible server: nothing unsupported gets through."""
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from ingest.store import UnitStore
 from service.app import create_app
 from service.pipeline import Pipeline
 from tests import scripted_llm
-from tests.conftest import MEDUZA, REPO, assert_citation_verbatim, free_port, serve
+from tests.conftest import MEDUZA, REPO, assert_citation_verbatim, cli_env, free_port, serve
 
 
 @pytest.fixture(scope="module")
@@ -149,13 +148,7 @@ def test_eval_compares_answerers_side_by_side_with_the_llm_judge(
     small = tmp_path / "small.jsonl"
     picked = [line for line in golden if '"history": []' in line][:4]
     small.write_text("\n".join(picked) + "\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "CITELINE_CORPUS_DIR": str(ingested.corpus_dir),
-        "CITELINE_DATA_DIR": str(ingested.data_dir),
-        "CITELINE_COLLECTION": ingested.collection,
-        "CITELINE_LLM_BASE_URL": model_server[0],
-    }
+    env = cli_env(ingested, CITELINE_LLM_BASE_URL=model_server[0])
     result = subprocess.run(
         [
             sys.executable,
