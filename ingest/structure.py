@@ -23,14 +23,32 @@ METADATA_PREFIX = re.compile(r"^\s*(?P<key>[a-z]+)\s+(?P<value>\d{4}-\d{2}-\d{2}
 BULLET_PREFIX = re.compile(r"^[\s\-–—•*·]+")
 NAME_WORD = r"[A-Z][\w’'.\-]*"
 SPEECH_VERBS = (
-    r"said|says|told|added|stated|warned|maintained|insisted|argued|urged|noted|stressed|"
-    r"explained|announced|called on|called for|pointed out|acknowledged|declared|wrote"
+    r"said|says|told|tells|added|adds|stated|warned|maintained|insisted|argued|urged|noted|stressed|"
+    r"explained|announced|called on|called for|pointed out|acknowledged|declared|wrote|claimed|claims|"
+    r"believes|suggested|admitted|revealed|confirmed|predicted|denied|conceded|complained|replied|"
+    r"responded|commented|described|accused|criticised|criticized|insists|argues|warns|believed"
 )
+# "has said", "also told", "had earlier warned": words between a speaker and the verb.
+AUXILIARY = r"(?:(?:has|had|have|also|earlier|later|previously|then|once)\s+){0,2}"
+SPEECH = rf"{AUXILIARY}(?:{SPEECH_VERBS})\b"
 NAME_PHRASE = rf"(?:{NAME_WORD}\s+){{0,6}}{NAME_WORD}"
-SPEAKER_BEFORE_VERB = re.compile(rf"({NAME_PHRASE}(?:\s+and\s+{NAME_PHRASE})?)\s+(?:{SPEECH_VERBS})\b")
-# Inverted attribution only after a quote or a comma: “...,” said Jens Stoltenberg.
-SPEAKER_AFTER_VERB = re.compile(rf"[,”\"’]\s*(?:said|says)\s+({NAME_PHRASE})")
-PRONOUN_SPEECH = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+(?:{SPEECH_VERBS})\b")
+SPEAKER_BEFORE_VERB = re.compile(rf"({NAME_PHRASE}(?:\s+and\s+{NAME_PHRASE})?)\s+{SPEECH}")
+# A name, an aside between commas or dashes, then the verb: "Gerry Conlon - who was wrongly
+# convicted - said", "her lawyer, Perry Wander, said", "Edward Leigh, chairman of ..., said".
+SPEAKER_ASIDE_VERB = re.compile(
+    rf"({NAME_PHRASE})(?:,(?:\s+(?!and\b|but\b|or\b)[^,.!?\"“”]{{2,120}},)?|\s[-–—]\s+[^-–—.!?\"“”]{{2,160}}\s[-–—])\s+{SPEECH}"
+)
+# Inverted attribution only after a quote or a comma: “...,” said Wales coach Mike Ruddock.
+# The words up to the next comma or stop are searched for the name ("coach" is not one).
+AFTER_VERB = re.compile(
+    r"[,”\"’]\s*(?:said|says|added|adds|explained|continued|insisted)\s+"
+    r"(?!(?:they|he|she|it|we|I|you|that|this)\b)((?:[\w’'-]+\s+){0,3}?[A-Z][^,.;:!?\"“”]{0,60})"
+)
+ACCORDING_TO = re.compile(r"\b[Aa]ccording to\s+([^,.;:!?\"“”]{1,80})")
+CAPITALISED_RUN = re.compile(NAME_PHRASE)
+# “...,” said a spokesman: the quotation is someone's the text does not name.
+UNNAMED_SPEECH = re.compile(r"[,”\"’]\s*(?:said|says|added)\b|\b(?:said|says)\.?[”\"’]?$")
+PRONOUN_SPEECH = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+{SPEECH}")
 # Words that stand before a name without being part of it.
 HONORIFICS = {"Mr", "Mrs", "Ms", "Dr", "Sir"}
 TITLES = HONORIFICS | {
@@ -56,7 +74,13 @@ TITLED_NAME = re.compile(
     r"\s+((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
 )
 # "journalist Andrew McFadyen": a lower-case role word, then a given name and a surname.
-ROLE_THEN_NAME = re.compile(r"\b[a-z]{3,}\s+([A-Z][a-z]+\s+[A-Z][\w’'-]+)")
+# Function words are no role: "the Australian Open", "against Middle East" name no one.
+FUNCTION_WORDS = (
+    "the|and|for|from|with|into|onto|over|under|after|before|against|between|about|across|during|"
+    "that|this|than|when|while|where|which|who|whose|its|his|her|their|our|your|was|were|has|had|"
+    "have|are|not|but|then|also|by|beat|beating|won|lost|left|joined|signed|played|visited|via"
+)
+ROLE_THEN_NAME = re.compile(rf"\b(?!(?:{FUNCTION_WORDS})\b)[a-z]{{3,}}\s+([A-Z][a-z]+\s+[A-Z][\w’'-]+)")
 POSSESSIVE = re.compile(r"[’']s$")
 FIRST_PERSON = re.compile(r"\b(?:I|we|We|us|our|Our|my|My)\b")
 OPENING_QUOTE = re.compile(r"^[\W_]*[“\"«]")
@@ -86,6 +110,16 @@ NOT_NAMES = {
     "After",
     "Before",
     "Both",
+    "However",
+    "Earlier",
+    "Later",
+    "Meanwhile",
+    "Now",
+    "Then",
+    "Last",
+    "Next",
+    *"Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
+    *"January February March April May June July August September October November December".split(),
 }
 
 
@@ -192,8 +226,14 @@ class SpeakerTracker:
         return " and ".join(p for p in parts if p)
 
     def _one_name(self, phrase: str) -> str:
-        words = [POSSESSIVE.sub("", w).strip(".,;:’'") for w in phrase.split() if w not in NOT_NAMES]
-        words = [w for w in words if w]
+        words = phrase.split()
+        # "Plaid Cymru's Elfyn Llwyd": the owner before a possessive is not part of the name.
+        owner = max((i + 1 for i, w in enumerate(words[:-1]) if POSSESSIVE.search(w)), default=0)
+        words = [POSSESSIVE.sub("", w).strip(".,;:’'") for w in words[owner:]]
+        words = [w for w in words if w and w not in NOT_NAMES]
+        # "In Tanzania Mr Brown said": the name starts at the honorific.
+        honorific = next((i for i, w in enumerate(words) if w.rstrip(".") in HONORIFICS), 0)
+        words = words[honorific:]
         if not words:
             return ""
         known = [k for k in self.known if k.split()[-1] == words[-1]]
@@ -214,17 +254,23 @@ class SpeakerTracker:
         for pattern in (TITLED_NAME, ROLE_THEN_NAME):
             for match in pattern.finditer(text):
                 name = [POSSESSIVE.sub("", w) for w in match.group(1).split()]
-                while name and name[0] in TITLES:  # "Secretary General Jens Stoltenberg"
+                while name and (name[0] in TITLES or name[0] in NOT_NAMES):  # "Secretary General Jens Stoltenberg"
                     name = name[1:]
                 if len(name) >= 2 and not any(k.split()[-1] == name[-1] for k in self.known):
                     self.known.append(" ".join(name))
 
     def explicit(self, sentence: str) -> str:
-        for pattern in (SPEAKER_BEFORE_VERB, SPEAKER_AFTER_VERB):
+        for pattern in (SPEAKER_BEFORE_VERB, SPEAKER_ASIDE_VERB):
             for match in pattern.finditer(sentence):
                 speaker = self.canonical(match.group(1))
                 if speaker:
                     return speaker
+        for pattern in (AFTER_VERB, ACCORDING_TO):
+            for match in pattern.finditer(sentence):
+                for name in CAPITALISED_RUN.finditer(match.group(1)):
+                    speaker = self.canonical(name.group(0))
+                    if speaker:
+                        return speaker
         return ""
 
     def mentioned(self, sentence: str) -> str:
@@ -243,26 +289,45 @@ class SpeakerTracker:
         balance = sentence.count("“") - sentence.count("”")
         if balance:
             return balance > 0
+        if sentence.lstrip().startswith('"'):
+            # Paragraphs joined on one line: a quotation left open at a paragraph's end (the
+            # typesetters' convention when the next goes on quoting) ends where a new one opens.
+            open_before = False
         return open_before != (sentence.count('"') % 2 == 1)
+
+    def quote_speaker(self, sentences: list[str], explicit: list[str], start: int) -> str | None:
+        """Who speaks a quotation opening at `start`, if the quotation itself says (“...,” he
+        added; “...,” said Mr Leigh); "" when it names someone the tracker cannot resolve
+        (“...,” said a spokesman); None when it says nothing."""
+        open_quote = False
+        for i in range(start, len(sentences)):
+            if explicit[i]:
+                return explicit[i]
+            if PRONOUN_SPEECH.search(sentences[i]):
+                return self.last_person
+            if UNNAMED_SPEECH.search(sentences[i]):
+                return ""
+            open_quote = self.opens_quote(sentences[i], open_quote)
+            if not open_quote:
+                break
+        return None
 
     def attribute(self, sentences: list[str], block_speaker: str) -> list[str]:
         explicit = [self.explicit(s) for s in sentences]
-        # A paragraph that opens with a quote belongs to whoever the paragraph later says
-        # spoke it (“...,” the ministry said), or else to the last speaker.
-        quote_speaker, quote_end = "", -1
-        if sentences and OPENING_QUOTE.match(sentences[0]):
-            quote_end = next((i for i, e in enumerate(explicit) if e), len(sentences) - 1)
-            quote_speaker = explicit[quote_end] or self.last_speaker
         speakers: list[str] = []
         in_quote = False
         for i, sentence in enumerate(sentences):
             speaker = explicit[i]
             if not speaker and PRONOUN_SPEECH.search(sentence):
                 speaker = self.last_person
-            if not speaker and i <= quote_end:
-                speaker = quote_speaker
             if not speaker and in_quote and speakers:
                 speaker = speakers[-1]  # the quotation opened by the last speaker goes on
+            if not speaker and not in_quote and OPENING_QUOTE.match(sentence):
+                # A quotation is whoever it says spoke it (“...,” the ministry said); else,
+                # right after someone's words, theirs ('Mr Oaten said the plan was right.
+                # "But ..."'); at a paragraph's start, the last speaker's, going on.
+                said = self.quote_speaker(sentences, explicit, i)
+                speaker = said if said is not None else (speakers[-1] if speakers else self.last_speaker)
             if not speaker:
                 speaker = block_speaker
             speakers.append(speaker)

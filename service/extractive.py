@@ -10,6 +10,7 @@ import re
 
 from pydantic import BaseModel
 
+from ingest.structure import OPENING_QUOTE, SpeakerTracker
 from service.corpus_index import CorpusIndex
 from service.lexicon import content_stems, covered
 from service.prompts import cannot_answer
@@ -25,6 +26,8 @@ COVERAGE_WEIGHT = 0.55
 # meaning and shares a topic word. Measured on eval/golden: answerable questions' best sentences
 # score 0.33-0.95, off-topic questions' below 0.2.
 MIN_RELEVANCE = 0.38
+# The asked person's own words need a little less: who said it is itself evidence.
+MIN_RELEVANCE_OWN_WORDS = 0.32
 MIN_COVERAGE = 0.2
 MIN_SIMILARITY = 0.3
 STRONG_SIMILARITY = 0.6
@@ -34,6 +37,8 @@ RELATIVE_TO_BEST = 0.65
 # apart; shared words can.
 DUPLICATE_OVERLAP = 0.6
 SPEAKER_BONUS = 0.1
+# A quoted statement goes on for at most this many sentences after the one chosen.
+MAX_CONTINUATION = 2
 # A "when" question is better answered by a sentence holding a date, and so on.
 EVIDENCE_BONUS = 0.1
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -119,7 +124,7 @@ def answers(s: Scored, question: Question) -> bool:
     if s.candidate.similarity >= STRONG_SIMILARITY and s.coverage > 0:
         return True
     return (
-        relevance(s.candidate.similarity, s.coverage) >= MIN_RELEVANCE
+        relevance(s.candidate.similarity, s.coverage) >= (MIN_RELEVANCE_OWN_WORDS if s.own_words else MIN_RELEVANCE)
         and s.coverage >= MIN_COVERAGE
         and s.candidate.similarity >= MIN_SIMILARITY
     )
@@ -143,6 +148,32 @@ def select(ranked: list[Scored], question: Question, limit: int) -> list[Scored]
             continue
         chosen.append(s)
     return chosen
+
+
+def continuation(s: Scored, index: CorpusIndex) -> list[Scored]:
+    """The rest of the speaker's statement after a chosen sentence: 'Mr Oaten said the plan was
+    right. "But police are buried in paperwork."' The point is often in the second sentence."""
+    unit, found = s.candidate.unit, []
+    open_quote = SpeakerTracker.opens_quote(unit.text, False)
+    while len(found) < MAX_CONTINUATION:
+        after = index.following.get(unit.id)
+        if after is None or after.speaker != unit.speaker:
+            break
+        if not (open_quote or OPENING_QUOTE.match(after.text)):
+            break
+        candidate = Candidate(unit=after, similarity=s.candidate.similarity)
+        found.append(Scored(candidate=candidate, coverage=s.coverage, score=s.score, own_words=True))
+        open_quote = SpeakerTracker.opens_quote(after.text, open_quote)
+        unit = after
+    return found
+
+
+def with_continuations(chosen: list[Scored], index: CorpusIndex) -> list[Scored]:
+    whole: dict[str, Scored] = {}
+    for s in chosen:
+        for part in [s, *(continuation(s, index) if s.own_words else [])]:
+            whole.setdefault(part.candidate.unit.id, part)
+    return list(whole.values())
 
 
 def refusal(question: Question, ranked: list[Scored]) -> Draft:
@@ -198,5 +229,7 @@ def answer(question: Question, candidates: list[Candidate], index: CorpusIndex, 
     chosen = select(ranked, question, limit)
     if not chosen:
         return refusal(question, ranked)
+    if question.asks_speech:
+        chosen = with_continuations(chosen, index)
     text, citations = compose(chosen)
     return Draft(answer=text, answered=True, citations=citations, ranked=ranked)

@@ -9,11 +9,31 @@ from ingest.structure import TITLES
 from service.corpus_index import CorpusIndex
 from service.lexicon import QUESTION_WORDS, WORD, topic_stems, words
 
-# "What did <Name> say/think/...": the question asks for that person's own words.
-ASKED_SPEAKER = re.compile(
-    r"\b(?:did|does|do|has|have)\s+((?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)\s+(?:himself\s+|herself\s+)?"
-    r"(?:say|tell|think|claim|argue|respond|react|reply|comment|answer|mention|describe|warn)\b"
+# Verbs and nouns by which a question asks for someone's own words or stance.
+SPEECH_VERBS = (
+    r"say|said|tell|think|claim|argue|respond|react|reply|comment|answer|mention|describe|"
+    r"characteri[sz]e|warn|believe|justify|explain|call|urge|insist|announce|promise|propose|"
+    r"suggest|admit|deny|predict|critici[sz]e|accuse|ask|reveal|confirm|blame|defend|dismiss|"
+    r"praise|see|view|feel|expect|hope|want|fear|consider|make\s+of|give|offer|demand|"
+    r"recommend|reject|welcome|acknowledge|concede|regard|rate|question|object|insist|"
+    r"open|willing|ready|happy|confident|optimistic|worried|concerned|opposed"
 )
+STANCE_NOUNS = (
+    r"position|view|views|stance|reaction|response|opinion|comments?|statement|remarks|words|"
+    r"message|verdict|criticism|warning|explanation|justification|argument|assessment|answer|"
+    r"reply|claim|prediction|demand|plea|advice|take|thoughts|feelings|concerns?|fears|hopes"
+)
+# Where a question names whose words it asks for: "did <subject> say", "<subject>'s view",
+# "according to <subject>". Anyone else it names is part of the topic.
+SPEECH_ASKS = (
+    re.compile(
+        rf"\b(?:did|does|do|has|have|had|is|was|were|are|will|would)\s+(?P<subject>[^?]{{1,120}}?)\s+"
+        rf"(?:(?:himself|herself|themselves|also|really|ever|actually|once)\s+)?(?:{SPEECH_VERBS})\b"
+    ),
+    re.compile(rf"(?P<subject>(?:[\w’'.-]+\s+){{0,6}}[\w’'.-]+?)[’']s?\s+(?:\w+\s+)?(?:{STANCE_NOUNS})\b"),
+    re.compile(r"\b[Aa]ccording to\s+(?P<subject>[^,?]{1,80})"),
+)
+NAME_RUN = re.compile(r"(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+")
 
 
 class Question(BaseModel):
@@ -26,9 +46,17 @@ class Question(BaseModel):
 
 
 EXPECTS = (
-    (re.compile(r"^\s*(?:when|what (?:day|date|time|year|month))\b|\bon what (?:day|date)\b", re.I), "time"),
-    (re.compile(r"^\s*where\b|\bin what (?:city|country|place)\b", re.I), "place"),
-    (re.compile(r"\bhow (?:many|much|long|old|far)\b", re.I), "number"),
+    # "What time did he run?" asks for a number (46.68), and so does "at what time" (10.38am).
+    (re.compile(r"\bhow (?:many|much|long|old|far)\b|\bwhat time\b", re.I), "number"),
+    (
+        re.compile(
+            r"^\s*(?:when|what (?:day|date|year|month))\b"
+            r"|\b(?:on|in) what (?:day|date|year|month)\b",
+            re.I,
+        ),
+        "time",
+    ),
+    (re.compile(r"^\s*where\b|\b(?:in|at) (?:what|which) (?:city|country|place|venue|town)\b", re.I), "place"),
     (re.compile(r"^\s*who\b", re.I), "person"),
 )
 
@@ -80,18 +108,36 @@ def names(label: str, text: str) -> bool:
     return False
 
 
-def analyse(text: str, index: CorpusIndex) -> Question:
+def speech_subjects(text: str) -> list[str]:
+    """The parts of a question that name whose words it asks for."""
+    return [m.group("subject") for pattern in SPEECH_ASKS for m in pattern.finditer(text)]
+
+
+def asked_persons(text: str, index: CorpusIndex) -> tuple[list[str], bool]:
+    """The speakers a question asks about, and whether it asks for their own words."""
     tokens = words(text)
     keys = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     candidates = set().union(*(index.speakers_by_word.get(k, set()) for k in keys))
-    persons = sorted(s for s in candidates if names(s, text))
-    asked_about = ASKED_SPEAKER.search(text)
-    if not persons and asked_about and words(asked_about.group(1))[-1] in index.people:
-        # "What did Putin say ...?" about someone the corpus mentions but never quotes: no
-        # one else's words may stand in for his.
-        persons = [asked_about.group(1)]
-    # The words that call the person ("Secretary General Stoltenberg") are not the topic.
-    person_words = set().union(*(name_words(p) for p in persons), LOWER_TITLES) if persons else set()
+    subjects = speech_subjects(text)
+    asked = sorted(s for s in candidates if any(names(s, subject) for subject in subjects))
+    if asked:
+        return asked, True
+    for subject in subjects:
+        # "What did Putin say ...?" about someone the corpus mentions but never quotes: no one
+        # else's words may stand in for his.
+        for run in NAME_RUN.findall(subject):
+            name = [w for w in run.split() if w not in TITLES]
+            if name and name[-1] not in COMMON and words(name[-1]) and words(name[-1])[-1] in index.people:
+                return [" ".join(name)], True
+    # Named, but not asked what they said ("Where was Ian Brown playing?"): a hint only.
+    return sorted(s for s in candidates if names(s, text)), False
+
+
+def analyse(text: str, index: CorpusIndex) -> Question:
+    persons, asks_for_words = asked_persons(text, index)
+    # The words that call the person ("Secretary General Jens Stoltenberg") are not the topic.
+    called = [set(words(part)[-2:]) for p in persons for part in p.split(" and ")]
+    person_words = set().union(*called, LOWER_TITLES) if persons else set()
     raw = WORD.findall(text)
     # Capitalised words after the first are names; a name the corpus never uses means the
     # corpus cannot answer ("What is the capital of Australia?").
@@ -99,9 +145,9 @@ def analyse(text: str, index: CorpusIndex) -> Question:
     return Question(
         text=text,
         persons=persons,
-        # Naming a speaker asks for that speaker's words, unless it asks when, where or how
-        # many ("When did Grushko arrive?"), which the reporter may answer.
-        asks_speech=bool(persons) and expected_answer(text) not in ("time", "place", "number"),
+        # Asking whose words, unless it asks when, where or how many ("When did Grushko
+        # arrive?"), which the reporter may answer.
+        asks_speech=asks_for_words and expected_answer(text) not in ("time", "place", "number"),
         topic=topic_stems(text, exclude=person_words),
         unknown_names=unknown,
         expects=expected_answer(text),

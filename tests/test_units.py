@@ -91,3 +91,22 @@ def test_reported_speech_in_a_bbc_style_article() -> None:
     assert units["Critics were not convinced."].speaker == ""
     assert units["He says Tony Blair was not worried, one aide added."].speaker != "Tony Blair"
     assert units['"We will keep building," said Jane Doyle.'].speaker == "Jane Doyle"
+
+
+def test_bbc_style_attributions() -> None:
+    text = (
+        "Coach names captain\n\n"
+        "Wales coach Mike Ruddock was speaking before the Australian Open draw.\n\n"
+        '"With Gareth missing I think Owen will lead us," said Wales coach Mike Ruddock. '
+        "He also said the squad was fit.\n\n"
+        "Plaid Cymru's Elfyn Llwyd has argued the plan was flawed. In Cardiff Mr Llwyd said it would fail.\n\n"
+        'The remaining members of the band said they hoped Welch "finds happiness".\n\n'
+        '"It will not happen again," said a spokesman.'
+    )
+    units = {u.text: u.speaker for u in split_article(article(text))}
+    assert units['"With Gareth missing I think Owen will lead us," said Wales coach Mike Ruddock.'] == "Mike Ruddock"
+    assert units["He also said the squad was fit."] == "Mike Ruddock"
+    assert units["Plaid Cymru's Elfyn Llwyd has argued the plan was flawed."] == "Elfyn Llwyd"
+    assert units["In Cardiff Mr Llwyd said it would fail."] == "Elfyn Llwyd"
+    assert units['The remaining members of the band said they hoped Welch "finds happiness".'] == ""
+    assert units['"It will not happen again," said a spokesman.'] == ""
