@@ -6,6 +6,7 @@ embedding similarity), and when the question asks what someone said, only that p
 statements qualify; anything else is an attribution error, however similar it reads.
 """
 
+import math
 import re
 
 from pydantic import BaseModel
@@ -74,16 +75,34 @@ class Draft(BaseModel):
     ranked: list[Scored]
 
 
-def coverage(question: Question, candidate: Candidate, index: CorpusIndex) -> float:
-    """The idf-weighted share of the question's topic words that the sentence (or its heading) has."""
-    if not question.topic:
-        return 0.0
+def present_stems(candidate: Candidate) -> set[str]:
     unit = candidate.unit
     # A section heading ("Ukraine") is part of what a sentence is about; a speaker heading is not.
     heading = unit.heading if unit.heading != unit.speaker else ""
-    present = set(content_stems(f"{heading} {unit.text}"))
-    total = sum(index.idf(t) for t in question.topic)
-    return sum(index.idf(t) for t in question.topic if covered(t, present)) / total
+    return set(content_stems(f"{heading} {unit.text}"))
+
+
+def topic_weights(question: Question, candidates: list[Candidate], index: CorpusIndex) -> dict[str, float]:
+    """How much each topic word counts: its idf in the corpus, times how well it tells the
+    retrieved sentences apart. In a corpus of thousands, "Russia" and "NATO" are rare words, yet
+    among sentences retrieved for a question about them every one has them; "deterrence" is
+    what picks the answer."""
+    present = [present_stems(c) for c in candidates]
+    n = max(len(present), 1)
+    weights = {}
+    for t in question.topic:
+        df = sum(covered(t, p) for p in present)
+        weights[t] = index.idf(t) * (0.5 + 0.5 * math.log(1 + n / (1 + df)) / math.log(1 + n))
+    return weights
+
+
+def coverage(weights: dict[str, float], candidate: Candidate) -> float:
+    """The weighted share of the question's topic words that the sentence (or its heading) has."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    present = present_stems(candidate)
+    return sum(w for t, w in weights.items() if covered(t, present)) / total
 
 
 def spoken_by(candidate: Candidate, persons: list[str]) -> bool:
@@ -96,8 +115,9 @@ def relevance(similarity: float, coverage: float) -> float:
 
 def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -> list[Scored]:
     scored = []
+    weights = topic_weights(question, candidates, index)
     for c in candidates:
-        cov = coverage(question, c, index)
+        cov = coverage(weights, c)
         own = spoken_by(c, question.persons)
         value = relevance(c.similarity, cov)
         if own:
@@ -115,9 +135,22 @@ def has_evidence(s: Scored, question: Question) -> bool:
     return bool(EVIDENCE[question.expects].search(s.candidate.unit.text))
 
 
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+
+
+def contradicts_the_year(s: Scored, question: Question) -> bool:
+    """A sentence about other years does not answer a question about one ("the 2018 World
+    Cup" is not the one "in 1991 and 1999"); a sentence that names no year may."""
+    asked = set(YEAR.findall(question.text))
+    stated = set(YEAR.findall(s.candidate.unit.text))
+    return bool(asked and stated and not asked & stated)
+
+
 def answers(s: Scored, question: Question) -> bool:
     """Whether this sentence alone is enough to call the question answered."""
     if (question.asks_speech and not s.own_words) or not has_evidence(s, question):
+        return False
+    if contradicts_the_year(s, question):
         return False
     if not question.topic:  # "What did Stoltenberg say?": his words are the topic
         return s.own_words and s.candidate.similarity >= MIN_SIMILARITY
