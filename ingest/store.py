@@ -143,7 +143,8 @@ class UnitStore:
             return False
         return True
 
-    def all_units(self, page: int = 5000) -> Iterable[Unit]:
+    # Small pages: each page's JSON is decoded at once, and the peak stays as process memory.
+    def all_units(self, page: int = 1000) -> Iterable[Unit]:
         total = self.units.count()
         for offset in range(0, total, page):
             got = self.units.get(include=["documents", "metadatas"], limit=page, offset=offset)

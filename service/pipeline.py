@@ -18,6 +18,7 @@ from service.corpus_index import CorpusIndex
 from service.followup import rewrite
 from service.generative import GenerativeAnswerer
 from service.llm import LLMUnavailable, make_llm
+from service.memory import release_free_memory
 from service.prompts import cannot_answer
 from service.question import analyse
 from service.retrieve import HybridRetriever
@@ -50,6 +51,7 @@ class Pipeline:
         self.generation = store.generation()
         self.index = CorpusIndex.load(store)
         self.retriever = HybridRetriever(store, self.index, embedder)
+        release_free_memory()
         self._checked = time.monotonic()
         self._reloading = threading.Lock()
         self.library = SourceLibrary(settings.corpus_dir)
@@ -112,6 +114,7 @@ class Pipeline:
                 index = CorpusIndex.load(self.store)
                 retriever = HybridRetriever(self.store, index, self.embedder)
                 self.index, self.retriever, self.generation = index, retriever, generation
+                release_free_memory()
                 log.info("reloaded the index: generation %s, %s units", generation, len(index))
         finally:
             self._reloading.release()

@@ -15,7 +15,7 @@ from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
-from llama_index.core.schema import QueryBundle
+from llama_index.core.schema import QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 from pydantic import BaseModel
 
@@ -52,7 +52,10 @@ class HybridRetriever:
         vector = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=embedder).as_retriever(
             similarity_top_k=depth
         )
-        bm25 = BM25Retriever.from_defaults(nodes=[u.to_node() for u in index.units.values()], similarity_top_k=depth)
+        # BM25 keeps a dict of every node it indexes; bare nodes (id and retrieval text) keep
+        # that small, and a hit is looked up in the corpus index by id anyway.
+        bare = [TextNode(id_=u.id, text=u.retrieval_text()) for u in index.units.values()]
+        bm25 = BM25Retriever.from_defaults(nodes=bare, similarity_top_k=depth)
         self._fusion = QueryFusionRetriever(
             [vector, bm25],
             mode=FUSION_MODES.RECIPROCAL_RANK,
