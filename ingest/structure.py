@@ -21,12 +21,14 @@ CLOSERS = "\"'”’»)]"
 METADATA_PREFIX = re.compile(r"^\s*(?P<key>[a-z]+)\s+(?P<value>\d{4}-\d{2}-\d{2})\s+")
 # Dash or bullet list markers that open a paragraph.
 BULLET_PREFIX = re.compile(r"^[\s\-–—•*·]+")
-NAME_WORD = r"[A-Z][\w’'.\-]*"
+# A nickname in quotes may stand inside a name: Brian 'Head' Welch.
+NAME_WORD = r"['‘]?[A-Z][\w’'.\-]*"
 SPEECH_VERBS = (
     r"said|says|told|tells|added|adds|stated|warned|maintained|insisted|argued|urged|noted|stressed|"
     r"explained|announced|called on|called for|pointed out|acknowledged|declared|wrote|claimed|claims|"
     r"believes|suggested|admitted|revealed|confirmed|predicted|denied|conceded|complained|replied|"
-    r"responded|commented|described|accused|criticised|criticized|insists|argues|warns|believed"
+    r"responded|commented|described|accused|criticised|criticized|insists|argues|warns|believed|"
+    r"asked|questioned|queried|demanded|welcomed|dismissed|praised|hit out"
 )
 # "has said", "also told", "had earlier warned": words between a speaker and the verb.
 AUXILIARY = r"(?:(?:has|had|have|also|earlier|later|previously|then|once)\s+){0,2}"
@@ -83,6 +85,7 @@ FUNCTION_WORDS = (
 ROLE_THEN_NAME = re.compile(rf"\b(?!(?:{FUNCTION_WORDS})\b)[a-z]{{3,}}\s+([A-Z][a-z]+\s+[A-Z][\w’'-]+)")
 POSSESSIVE = re.compile(r"[’']s$")
 FIRST_PERSON = re.compile(r"\b(?:I|we|We|us|our|Our|my|My)\b")
+FIRST_QUOTE_MARK = re.compile(r"[“”\"]")
 OPENING_QUOTE = re.compile(r"^[\W_]*[“\"«]")
 # Capitalised words that start sentences or name no one.
 NOT_NAMES = {
@@ -229,7 +232,7 @@ class SpeakerTracker:
         words = phrase.split()
         # "Plaid Cymru's Elfyn Llwyd": the owner before a possessive is not part of the name.
         owner = max((i + 1 for i, w in enumerate(words[:-1]) if POSSESSIVE.search(w)), default=0)
-        words = [POSSESSIVE.sub("", w).strip(".,;:’'") for w in words[owner:]]
+        words = [POSSESSIVE.sub("", w).strip(".,;:’'") for w in words[owner:] if w[0] not in "'‘"]
         words = [w for w in words if w and w not in NOT_NAMES]
         # "In Tanzania Mr Brown said": the name starts at the honorific.
         honorific = next((i for i, w in enumerate(words) if w.rstrip(".") in HONORIFICS), 0)
@@ -282,6 +285,16 @@ class SpeakerTracker:
             if re.search(rf"\b{re.escape(name.split()[-1])}\b", sentence):
                 return name
         return ""
+
+    @staticmethod
+    def closes_quote(sentence: str) -> bool:
+        """Whether the sentence ends a quotation it did not open ('...," said Mr Folkes.'):
+        its first quotation mark is a closing one, straight after a word or a stop."""
+        first = FIRST_QUOTE_MARK.search(sentence)
+        return bool(first) and (
+            first.group(0) == "”"
+            or (first.group(0) == '"' and first.start() > 0 and not sentence[first.start() - 1].isspace())
+        )
 
     @staticmethod
     def opens_quote(sentence: str, open_before: bool) -> bool:

@@ -16,7 +16,7 @@ from ingest.structure import SpeakerTracker, article_date, article_title, line_r
 
 # Bumped whenever what a unit is or how it is embedded changes: stored units of an older
 # schema are re-ingested.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # A "sentence" longer than this (a run-on line with no full stops) is cut at white space so
 # that a unit stays quotable and within the embedding model's window.
 MAX_UNIT_CHARS = 600

@@ -45,15 +45,17 @@ class CorpusIndex:
                     self.speakers_by_word[f"{a} {b}"].add(label)
         # Surnames of people the corpus mentions (lower case), speakers or not.
         self.people = people | {words(name)[-1] for name in speakers if words(name)}
-        # The sentence after each on the same line, so an answer can quote a statement whole.
+        # The sentences around each on the same line, so an answer can quote a statement whole.
         by_line: dict[tuple[str, int], list[Unit]] = defaultdict(list)
         for unit in units:
             by_line[(unit.source, unit.line)].append(unit)
         self.following: dict[str, Unit] = {}
+        self.preceding: dict[str, Unit] = {}
         for line_units in by_line.values():
             line_units.sort(key=lambda u: u.char_start)
             for before, after in zip(line_units, line_units[1:], strict=False):
                 self.following[before.id] = after
+                self.preceding[after.id] = before
 
     @classmethod
     def load(cls, store: UnitStore) -> "CorpusIndex":

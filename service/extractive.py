@@ -12,6 +12,7 @@ import re
 from pydantic import BaseModel
 
 from ingest.structure import OPENING_QUOTE, SpeakerTracker
+from ingest.units import Unit
 from service.corpus_index import CorpusIndex
 from service.lexicon import content_stems, covered
 from service.prompts import cannot_answer
@@ -183,6 +184,23 @@ def select(ranked: list[Scored], question: Question, limit: int) -> list[Scored]
     return chosen
 
 
+def quote_opening(s: Scored, index: CorpusIndex) -> list[Scored]:
+    """The start of a quotation the chosen sentence closes: '"Candidacy affects only
+    politicians. The voting age affects millions," said Alex Folkes.'"""
+    unit, found = s.candidate.unit, []
+    if OPENING_QUOTE.match(unit.text) or not SpeakerTracker.closes_quote(unit.text):
+        return found
+    while len(found) < MAX_CONTINUATION:
+        before = index.preceding.get(unit.id)
+        if before is None or before.speaker != unit.speaker:
+            return []  # no opening found within reach: keep the sentence as it is
+        found.insert(0, part_of(s, before))
+        if OPENING_QUOTE.match(before.text):
+            return found
+        unit = before
+    return []
+
+
 def continuation(s: Scored, index: CorpusIndex) -> list[Scored]:
     """The rest of the speaker's statement after a chosen sentence: 'Mr Oaten said the plan was
     right. "But police are buried in paperwork."' The point is often in the second sentence."""
@@ -194,17 +212,23 @@ def continuation(s: Scored, index: CorpusIndex) -> list[Scored]:
             break
         if not (open_quote or OPENING_QUOTE.match(after.text)):
             break
-        candidate = Candidate(unit=after, similarity=s.candidate.similarity)
-        found.append(Scored(candidate=candidate, coverage=s.coverage, score=s.score, own_words=True))
+        found.append(part_of(s, after))
         open_quote = SpeakerTracker.opens_quote(after.text, open_quote)
         unit = after
     return found
 
 
+def part_of(s: Scored, unit: Unit) -> Scored:
+    """Another sentence of the statement `s` belongs to, ranked with it."""
+    candidate = Candidate(unit=unit, similarity=s.candidate.similarity)
+    return Scored(candidate=candidate, coverage=s.coverage, score=s.score, own_words=True)
+
+
 def with_continuations(chosen: list[Scored], index: CorpusIndex) -> list[Scored]:
     whole: dict[str, Scored] = {}
     for s in chosen:
-        for part in [s, *(continuation(s, index) if s.own_words else [])]:
+        parts = [*quote_opening(s, index), s, *continuation(s, index)] if s.own_words else [s]
+        for part in parts:
             whole.setdefault(part.candidate.unit.id, part)
     return list(whole.values())
 

@@ -89,6 +89,9 @@ def names(label: str, text: str) -> bool:
             # A surname is a capitalised word that is not a common one ("The", "What").
             if token != name[-1] or not raw[i][:1].isupper() or token in COMMON:
                 continue
+            # "Brian Welch" does not call "Guitarist Brian": there, Brian is a given name.
+            if i + 1 < len(raw) and raw[i + 1][:1].isupper() and tokens[i + 1] not in COMMON:
+                continue
             before = tokens[i - 1] if i else ""
             gives_name = (
                 bool(before)
