@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ingest.lock import StoreBusy, claim
 from ingest.settings import Settings, get_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
@@ -226,11 +227,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def claim_store(args: argparse.Namespace) -> None:
+    """Writers of the embedded store run alone; readers may share it (see ingest/lock.py)."""
+    writes = args.command == "ingest" or (args.command == "eval" and not args.url and not args.recompute)
+    if writes or args.command in ("serve", "ask"):
+        claim(_settings(args), write=writes)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        claim_store(args)
         return args.func(args)
+    except StoreBusy as exc:
+        print(f"citeline {args.command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except ValidationError as exc:  # CITELINE_* settings that do not parse
         problems = "; ".join(f"CITELINE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
         print(f"citeline: invalid configuration: {problems}", file=sys.stderr)

@@ -15,7 +15,7 @@ SPEECH_VERBS = (
     r"characteri[sz]e|warn|believe|justify|explain|call|urge|insist|announce|promise|propose|"
     r"suggest|admit|deny|predict|critici[sz]e|accuse|ask|reveal|confirm|blame|defend|dismiss|"
     r"praise|see|view|feel|expect|hope|want|fear|consider|make\s+of|give|offer|demand|"
-    r"recommend|reject|welcome|acknowledge|concede|regard|rate|question|object|insist|"
+    r"recommend|reject|welcome|acknowledge|concede|regard|rate|question|object|"
     r"open|willing|ready|happy|confident|optimistic|worried|concerned|opposed"
 )
 STANCE_NOUNS = (

@@ -4,9 +4,12 @@ import json
 import os
 import subprocess
 import sys
+import time
+
+import httpx
 
 from ingest.settings import Settings
-from tests.conftest import MEDUZA, REPO, cli_env
+from tests.conftest import MEDUZA, REPO, cli_env, free_port
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
@@ -66,3 +69,31 @@ def test_serve_with_an_unusable_conversation_database_says_so(ingested: Settings
     )
     assert result.returncode == 1 and "conversations.sqlite3 is unusable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ingest_waits_its_turn_while_a_service_reads_the_embedded_store(ingested: Settings) -> None:
+    port = free_port()
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        env=cli_env(ingested, CITELINE_LOG_FORMAT="text"),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        refused = run_cli(ingested, "ingest", "--quiet")
+        assert refused.returncode == 1, refused.stdout
+        assert "another citeline process" in refused.stderr and "Traceback" not in refused.stderr
+        assert run_cli(ingested, "ask", "What did Stoltenberg say about Ukraine's membership?").returncode == 0
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+    after = run_cli(ingested, "ingest", "--quiet")
+    assert after.returncode == 0 and "no changes" in after.stdout
