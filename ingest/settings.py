@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     embed_threads: int = Field(2, ge=1, le=64, description="ONNX Runtime threads.")
     embed_batch_size: int = Field(32, ge=1, le=1024)
 
-    top_k: int = Field(12, ge=1, le=50, description="Default number of units retrieved.")
+    top_k: int = Field(16, ge=1, le=50, description="Default number of units retrieved.")
     max_answer_sentences: int = Field(3, ge=1, le=10)
 
     conversations_db: Path | None = Field(
