@@ -45,6 +45,8 @@ RAW_SAMPLE = 2000
 SIZES = (100, 500)
 CLIENTS = 20
 HTTP_REQUESTS = 1000
+SCALE_THRESHOLDS = REPO / "eval" / "thresholds-scale.json"
+QUALITY_KEYS = ("hit_rate", "mrr", "refusal_accuracy", "accuracy", "trap_rate", "citation_validity", "key_fact_recall")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -213,8 +215,9 @@ def peer_run(corpus: Path, embedder: MiniLMEmbedding) -> dict:
     return {"ingest_s": peer.ingest_seconds, "p95_ms": pct(times, 95)}
 
 
-def quality_at_scale(settings: Settings, embedder: MiniLMEmbedding) -> dict:
-    """The eval harness on the full index: the BBC set, and the two-article set among 2,225."""
+def quality_at_scale(settings: Settings, embedder: MiniLMEmbedding) -> dict[str, dict]:
+    """The eval harness on the full index: the BBC set, and the two-article set among 2,225,
+    each gated by eval/thresholds-scale.json."""
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
     found = {}
     for name in ("bbc", "core"):
@@ -225,13 +228,29 @@ def quality_at_scale(settings: Settings, embedder: MiniLMEmbedding) -> dict:
             SupportJudge(embedder),
             f"eval/golden/{name}.jsonl",
             "in-process (bench)",
-            gate.load_thresholds(),
+            gate.load_thresholds(SCALE_THRESHOLDS),
             {},
             WORK / "reports",
             progress=False,
         )
-        found[name] = summary.systems["citeline"]
+        found[name] = {**summary.systems["citeline"], "gate_failures": summary.gate.failures}
     return found
+
+
+def quality_only() -> int:
+    """`make eval-scale`: the quality half of the benchmark, gated; exit 1 when a threshold is missed."""
+    embedder = MiniLMEmbedding()
+    full = settings_for(bbc_corpus(), "full")
+    print(f"ingesting {full.corpus_dir} (incremental)…", flush=True)
+    run_ingest(full, UnitStore(full), lambda: embedder, progress=True)
+    failed = False
+    for name, m in quality_at_scale(full, embedder).items():
+        print(f"golden {name}: " + ", ".join(f"{k} {m[k]}" for k in QUALITY_KEYS))
+        for failure in m["gate_failures"]:
+            print(f"  FAILED: {failure}")
+            failed = True
+    print(f"reports: {WORK / 'reports'}")
+    return 1 if failed else 0
 
 
 def plots(latest: dict) -> None:
@@ -313,20 +332,7 @@ def main() -> None:
         "peer_ask_p95_ms": peer["p95_ms"],
         "by_size": by_size,
         "quality_at_scale": {
-            name: {
-                k: m[k]
-                for k in (
-                    "questions",
-                    "hit_rate",
-                    "mrr",
-                    "refusal_accuracy",
-                    "accuracy",
-                    "trap_rate",
-                    "citation_validity",
-                    "key_fact_recall",
-                )
-            }
-            for name, m in quality.items()
+            name: {k: m[k] for k in ("questions", *QUALITY_KEYS, "gate_failures")} for name, m in quality.items()
         },
     }
     text = json.dumps(latest, indent=2)
@@ -344,4 +350,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(quality_only() if sys.argv[1:] == ["--quality"] else main())

@@ -57,6 +57,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def ask(http: httpx.Client, question: str, **extra: object) -> dict:
+    """POST /api/ask, which must succeed; the response body."""
+    response = http.post("/api/ask", json={"question": question, **extra})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def wait_until_up(url: str, timeout: float = 120) -> None:
+    """Poll `url` until it answers 200 (a server started in another process)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up within {timeout} s")
+
+
 @contextmanager
 def serve(app: object) -> Iterator[str]:
     """Any ASGI app on a real socket on 127.0.0.1; yields its base URL."""

@@ -8,7 +8,7 @@ import pytest
 
 from ingest.settings import Settings
 from service.prompts import cannot_answer
-from tests.conftest import CNN, MEDUZA, assert_citation_verbatim
+from tests.conftest import CNN, MEDUZA, ask, assert_citation_verbatim
 
 VARIED = [
     "What did Stoltenberg say about Ukraine's membership?",
@@ -32,12 +32,6 @@ OFF_CORPUS = [
     "What did Macron say about Ukraine?",
     "How do I bake sourdough bread?",
 ]
-
-
-def ask(http: httpx.Client, question: str, **extra: object) -> dict:
-    response = http.post("/api/ask", json={"question": question, **extra})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def test_stoltenberg_on_membership_cites_his_own_words(http: httpx.Client, ingested: Settings) -> None:

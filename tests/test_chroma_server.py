@@ -3,7 +3,6 @@
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from ingest.settings import Settings
 from ingest.store import StoreUnavailable, UnitStore
 from service.pipeline import Pipeline
 from service.schemas import AskRequest
-from tests.conftest import CORPUS, MEDUZA, free_port
+from tests.conftest import CORPUS, MEDUZA, free_port, wait_until_up
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -34,14 +33,7 @@ class ChromaServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("chroma run did not start")
+        wait_until_up(f"{self.url}/api/v2/heartbeat", timeout=60)
 
     def stop(self) -> None:
         if self.process:

@@ -4,12 +4,9 @@ import json
 import os
 import subprocess
 import sys
-import time
-
-import httpx
 
 from ingest.settings import Settings
-from tests.conftest import MEDUZA, REPO, cli_env, free_port
+from tests.conftest import MEDUZA, REPO, cli_env, free_port, wait_until_up
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
@@ -81,13 +78,7 @@ def test_ingest_waits_its_turn_while_a_service_reads_the_embedded_store(ingested
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
         refused = run_cli(ingested, "ingest", "--quiet")
         assert refused.returncode == 1, refused.stdout
         assert "another citeline process" in refused.stderr and "Traceback" not in refused.stderr

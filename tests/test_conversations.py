@@ -8,13 +8,7 @@ import httpx
 import pytest
 
 from service.conversations import ConversationStore, ConversationStoreError, Turn
-from tests.conftest import CNN, MEDUZA
-
-
-def ask(http: httpx.Client, question: str, conversation_id: str | None = None) -> dict:
-    reply = http.post("/api/ask", json={"question": question, "conversation_id": conversation_id})
-    assert reply.status_code == 200, reply.text
-    return reply.json()
+from tests.conftest import CNN, MEDUZA, ask
 
 
 def speakers(body: dict) -> set[str]:
@@ -23,7 +17,7 @@ def speakers(body: dict) -> set[str]:
 
 def test_a_new_person_with_it_keeps_the_topic(http: httpx.Client) -> None:
     first = ask(http, "What did Stoltenberg say about Ukraine's membership?")
-    follow = ask(http, "And what did Grushko say about it?", first["conversation_id"])
+    follow = ask(http, "And what did Grushko say about it?", conversation_id=first["conversation_id"])
     assert follow["rewritten_question"] == "What did Grushko say about Ukraine's membership?"
     assert follow["answered"] and speakers(follow) == {"Grushko"}
     assert {(c["source"], c["line_start"]) for c in follow["citations"]} & {(CNN, 13), (CNN, 14)}
@@ -31,7 +25,7 @@ def test_a_new_person_with_it_keeps_the_topic(http: httpx.Client) -> None:
 
 def test_a_pronoun_means_the_last_person(http: httpx.Client) -> None:
     first = ask(http, "What did Stoltenberg say about Ukraine's membership?")
-    follow = ask(http, "What did he say about sanctions?", first["conversation_id"])
+    follow = ask(http, "What did he say about sanctions?", conversation_id=first["conversation_id"])
     assert follow["rewritten_question"] == "What did Stoltenberg say about sanctions?"
     assert follow["answered"] and speakers(follow) == {"Stoltenberg"}
     assert any("sanctions" in c["quote"] for c in follow["citations"])
@@ -59,7 +53,7 @@ def test_a_pronoun_means_the_last_person(http: httpx.Client) -> None:
     ],
 )
 def test_rewrites(http: httpx.Client, first: str, then: str, expected: str) -> None:
-    body = ask(http, then, ask(http, first)["conversation_id"])
+    body = ask(http, then, conversation_id=ask(http, first)["conversation_id"])
     assert body["rewritten_question"] == expected
 
 
@@ -71,7 +65,7 @@ def test_a_standalone_question_is_left_alone(http: httpx.Client) -> None:
 def test_history_is_kept_with_citations_and_unknown_ids_are_404(http: httpx.Client) -> None:
     first = ask(http, "What did Stoltenberg say about Ukraine's membership?")
     cid = first["conversation_id"]
-    ask(http, "What about Grushko?", cid)
+    ask(http, "What about Grushko?", conversation_id=cid)
     stored = http.get(f"/api/conversations/{cid}").json()
     assert [t["question"] for t in stored["turns"]] == [
         "What did Stoltenberg say about Ukraine's membership?",
@@ -103,7 +97,7 @@ def test_streaming_answer_then_done(http: httpx.Client) -> None:
     done = events[-1][1]
     assert "".join(e["text"] for k, e in events if k == "delta") == done["answer"]
     assert done["answered"] and done["citations"] and done["conversation_id"]
-    assert ask(http, "What about Grushko?", done["conversation_id"])["rewritten_question"].startswith(
+    assert ask(http, "What about Grushko?", conversation_id=done["conversation_id"])["rewritten_question"].startswith(
         "What did Grushko"
     )
 

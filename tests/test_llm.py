@@ -15,7 +15,7 @@ from ingest.store import UnitStore
 from service.app import create_app
 from service.pipeline import Pipeline
 from tests import scripted_llm
-from tests.conftest import MEDUZA, REPO, assert_citation_verbatim, cli_env, free_port, serve
+from tests.conftest import MEDUZA, REPO, ask, assert_citation_verbatim, cli_env, free_port, serve
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +43,6 @@ def llm_http(ingested: Settings, embedder: MiniLMEmbedding, model_server, tmp_pa
     pipeline = llm_pipeline(ingested, embedder, tmp_path_factory.mktemp("llm"), llm_base_url=model_server[0])
     with serve(create_app(pipeline)) as url, httpx.Client(base_url=url, timeout=60) as client:
         yield client
-
-
-def ask(client: httpx.Client, question: str) -> dict:
-    reply = client.post("/api/ask", json={"question": question})
-    assert reply.status_code == 200, reply.text
-    return reply.json()
 
 
 def test_wrong_attribution_and_unknown_ids_are_removed(

@@ -17,7 +17,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.app import create_app
 from service.pipeline import Pipeline
-from tests.conftest import CORPUS, assert_citation_verbatim, make_settings, serve
+from tests.conftest import CORPUS, ask, assert_citation_verbatim, make_settings, serve
 
 
 def paragraphs(*lines: str) -> str:
@@ -62,12 +62,6 @@ def http(settings: Settings, embedder: MiniLMEmbedding) -> Iterator[httpx.Client
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
     with serve(create_app(pipeline)) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client
-
-
-def ask(http: httpx.Client, question: str) -> dict:
-    response = http.post("/api/ask", json={"question": question})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def quoted(body: dict) -> str:
