@@ -13,6 +13,7 @@ nothing is duplicated and nothing is orphaned.
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -117,9 +118,19 @@ def run_ingest(
     if pending:
         model = embedder()
         total = sum(len(p.units) for p in pending)
-        with tqdm(total=total, unit="unit", desc="embedding", disable=not progress) as bar:
+        # Chroma writes a group while the model embeds the next: one write in flight, in order.
+        with (
+            tqdm(total=total, unit="unit", desc="embedding", disable=not progress) as bar,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-write") as writer,
+        ):
+            writing: Future[None] | None = None
             for group in _groups(pending):
-                _write_group(store, model, group, bar)
+                embeddings = _embed_group(model, group, bar)
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(_write_group, store, group, embeddings)
+            if writing is not None:
+                writing.result()
         report.units_written = total
         for p in pending:
             (report.added if p.is_new else report.updated).append(p.file.source)
@@ -154,15 +165,18 @@ def _groups(pending: list[_Pending]) -> list[list[_Pending]]:
     return groups
 
 
-def _write_group(store: UnitStore, model: MiniLMEmbedding, group: list[_Pending], bar: tqdm) -> None:
+def _embed_group(model: MiniLMEmbedding, group: list[_Pending], bar: tqdm) -> np.ndarray:
+    # One call for the whole group: the embedder sorts its texts by length, so the more it
+    # sees at once, the less padding each batch carries.
+    embeddings = model.embed([u.retrieval_text() for p in group for u in p.units])
+    bar.update(len(embeddings))
+    return embeddings
+
+
+def _write_group(store: UnitStore, group: list[_Pending], embeddings: np.ndarray) -> None:
     store.put_file_records([_record(p.file, p.sha256, len(p.units), complete=False) for p in group])
-    store.delete_sources([p.file.source for p in group])
-    units = [u for p in group for u in p.units]
-    texts = [u.retrieval_text() for u in units]
-    step = model.embed_batch_size * 4
-    parts = []
-    for begin in range(0, len(texts), step):
-        parts.append(model.embed(texts[begin : begin + step]))
-        bar.update(min(step, len(texts) - begin))
-    store.upsert(units, np.vstack(parts))
+    # New files have nothing stored to replace (a crashed run's leftovers are marked incomplete,
+    # so they are not new).
+    store.delete_sources([p.file.source for p in group if not p.is_new])
+    store.upsert([u for p in group for u in p.units], embeddings)
     store.put_file_records([_record(p.file, p.sha256, len(p.units), complete=True) for p in group])
