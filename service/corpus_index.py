@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from ingest.store import UnitStore
 from ingest.structure import TITLED_NAME
 from ingest.units import Unit
-from service.lexicon import content_stems, stem, words
+from service.lexicon import WORD, content_stems, is_content, stem, words
 
 
 class CorpusIndex:
@@ -20,15 +20,24 @@ class CorpusIndex:
         df: Counter[str] = Counter()
         speakers: set[str] = set()
         people: set[str] = set()
+        # Words the corpus writes capitalised: its names ("Washington"; a sentence's first word
+        # only when it is no function word, "The").
+        proper: set[str] = set()
         for unit in units:
             people.update(words(m.group(1))[-1] for m in TITLED_NAME.finditer(unit.text))
             context = f"{unit.title} {unit.heading} {unit.speaker} {unit.text}"
             self.vocabulary.update(words(context))
+            for part in (unit.title, unit.heading, unit.speaker, unit.text):
+                tokens = WORD.findall(part)
+                proper.update(w.lower() for w in tokens[1:] if w[:1].isupper())
+                if tokens and tokens[0][:1].isupper() and is_content(tokens[0].lower()):
+                    proper.add(tokens[0].lower())
             df.update(set(content_stems(f"{unit.heading} {unit.text}")))
             for name in unit.speaker.split(" and "):
                 if name:
                     speakers.add(name)
         self._stems = {stem(w) for w in self.vocabulary}
+        self._name_stems = {stem(w) for w in proper}
         total = max(len(units), 1)
         self._idf = {term: math.log(1 + total / count) for term, count in df.items()}
         self._unseen_idf = math.log(1 + total)
@@ -65,6 +74,12 @@ class CorpusIndex:
         """Whether the corpus uses this word, in any inflection ("Russians" for "Russian")."""
         word = words(word)[0] if words(word) else ""
         return bool(word) and (word in self.vocabulary or stem(word) in self._stems)
+
+    def knows_name(self, word: str) -> bool:
+        """Whether the corpus uses this word as a name, capitalised ("Mars" the planet is not
+        "mars" the verb), in any inflection."""
+        word = words(word)[0] if words(word) else ""
+        return bool(word) and stem(word) in self._name_stems
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, self._unseen_idf)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from ingest.structure import OPENING_QUOTE, SpeakerTracker
 from ingest.units import Unit
 from service.corpus_index import CorpusIndex
-from service.lexicon import content_stems, covered
+from service.lexicon import WORD, content_stems, covered, stem
 from service.prompts import cannot_answer
 from service.question import Question, name_words
 from service.retrieve import Candidate
@@ -147,11 +147,33 @@ def contradicts_the_year(s: Scored, question: Question) -> bool:
     return bool(asked and stated and not asked & stated)
 
 
+def misses_the_names(s: Scored, question: Question) -> bool:
+    """A question that names something ("the president of Mars") is not answered by a sentence
+    that names none of it, or has the word only in lower case ("injury mars victory"). The
+    article's title, heading and the sentence's speaker count: they say what it is about."""
+    if not question.names:
+        return False
+    unit = s.candidate.unit
+    context = f"{unit.title} {unit.heading} {unit.speaker} {unit.text}"
+    capitalised = {stem(w.lower()) for w in WORD.findall(context) if w[:1].isupper()}
+    return not any(covered(name, capitalised) for name in question.names)
+
+
+def only_names(s: Scored, question: Question) -> bool:
+    """A sentence that shares only the names with "What is the capital of Australia?" (and not
+    "capital") is about Australia, not an answer. A person's own words are exempt: who said
+    them is the link."""
+    rest = [t for t in question.topic if not any(covered(t, {n}) for n in question.names)]
+    if s.own_words or not question.names or not rest:
+        return False
+    return not any(covered(t, present_stems(s.candidate)) for t in rest)
+
+
 def answers(s: Scored, question: Question) -> bool:
     """Whether this sentence alone is enough to call the question answered."""
     if (question.asks_speech and not s.own_words) or not has_evidence(s, question):
         return False
-    if contradicts_the_year(s, question):
+    if contradicts_the_year(s, question) or misses_the_names(s, question) or only_names(s, question):
         return False
     if not question.topic:  # "What did Stoltenberg say?": his words are the topic
         return s.own_words and s.candidate.similarity >= MIN_SIMILARITY

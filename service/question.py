@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from ingest.structure import TITLES
 from service.corpus_index import CorpusIndex
-from service.lexicon import QUESTION_WORDS, WORD, topic_stems, words
+from service.lexicon import QUESTION_WORDS, WORD, is_content, stem, topic_stems, words
 
 # Verbs and nouns by which a question asks for someone's own words or stance.
 SPEECH_VERBS = (
@@ -42,6 +42,7 @@ class Question(BaseModel):
     asks_speech: bool  # "what did X say", "X's position on": only X's own words answer it
     topic: list[str]  # content stems without question words or the persons' names
     unknown_names: list[str]  # capitalised words of the question the corpus never uses
+    names: list[str]  # stems of what the question names: its capitalised words
     expects: str  # "time", "place", "number", "person" or "" : what kind of answer is asked for
 
 
@@ -144,7 +145,7 @@ def analyse(text: str, index: CorpusIndex) -> Question:
     raw = WORD.findall(text)
     # Capitalised words after the first are names; a name the corpus never uses means the
     # corpus cannot answer ("What is the capital of Australia?").
-    unknown = [w for w in raw[1:] if w[0].isupper() and len(w) > 1 and not index.knows(w)]
+    unknown = [w for w in raw[1:] if w[0].isupper() and len(w) > 1 and not index.knows_name(w)]
     return Question(
         text=text,
         persons=persons,
@@ -153,5 +154,10 @@ def analyse(text: str, index: CorpusIndex) -> Question:
         asks_speech=asks_for_words and expected_answer(text) not in ("time", "place", "number"),
         topic=topic_stems(text, exclude=person_words),
         unknown_names=unknown,
+        names=[
+            stem(w.lower())
+            for w in raw[1:]
+            if w[:1].isupper() and is_content(w.lower()) and w.lower() not in LOWER_TITLES | QUESTION_WORDS
+        ],
         expects=expected_answer(text),
     )

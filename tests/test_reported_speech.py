@@ -27,7 +27,8 @@ def paragraphs(*lines: str) -> str:
 
 BRIDGE = paragraphs(
     "Council row over river bridge",
-    "A plan to close the Elmford river bridge for two years has divided the town council.",
+    "A plan to close the Elmford river bridge for two years has divided the town council. "
+    "The closure mars the summer for traders.",
     "Council leader Ruth Alder - who has backed the closure since March - said the repairs could not wait. "
     '"The bridge is simply not safe for lorries. We would be failing residents if we waited for another winter."',
     'The plan was attacked by opposition councillor Tom Briggs, who called it "a bureaucratic overreaction". '
@@ -38,6 +39,7 @@ BRIDGE = paragraphs(
 CYCLING = paragraphs(
     "Star rider quits team",
     "Champion cyclist Jonas Wehrli has left the Alpine Racing team, saying he wanted a quieter life.",
+    "Wehrli, a keen amateur astronomer, plans to watch the Mars rover landing from Chile.",
     "The team's manager, Carla Ruiz, said she respected the decision. "
     '"Jonas gave us six wonderful seasons," she added.',
     "\"I'm going to spend the summer with my family, and then I'll see,\" said veteran rider Jonas Wehrli.",
@@ -109,3 +111,9 @@ def test_a_question_about_someone_quoted_elsewhere_is_not_answered_with_others_w
     body = ask(http, "What did Carla Ruiz say about the bridge closure?")
     assert not body["answered"]
     assert "Ruiz" in body["answer"]
+
+
+def test_a_name_is_not_matched_by_the_same_word_in_lower_case(http: httpx.Client) -> None:
+    body = ask(http, "What will happen on Mars?")
+    assert "mars the summer" not in quoted(body)
+    assert not ask(http, "Who is the president of Mars?")["answered"]
