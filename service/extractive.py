@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from ingest.structure import OPENING_QUOTE, SpeakerTracker
 from ingest.units import Unit
 from service.corpus_index import CorpusIndex
-from service.lexicon import WORD, content_stems, covered, stem
+from service.lexicon import WORD, content_stems, covered, stem, words
 from service.prompts import cannot_answer
 from service.question import Question, name_words
 from service.retrieve import Candidate
@@ -54,7 +54,9 @@ EVIDENCE = {
     ),
     "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
 }
-PRONOUN_START = re.compile(r"^[\W_]*(?:he|she|they)\b", re.IGNORECASE)
+# A pronoun the reporter uses for the speaker; inside a quotation ('"He did a great job"')
+# the pronoun is the speaker's, about someone else.
+PRONOUN_START = re.compile(r"^[^\w“\"‘']*(?:he|she|they)\b", re.IGNORECASE)
 # Speakers that are bodies, not people, take an article: "according to the Defense Ministry".
 INSTITUTION = re.compile(
     r"\b(?:Ministry|Office|Department|Council|Agency|Service|Government|Commission|Committee"
@@ -255,12 +257,26 @@ def with_continuations(chosen: list[Scored], index: CorpusIndex) -> list[Scored]
     return list(whole.values())
 
 
+def named_as(question: Question) -> str:
+    """Each person asked about once, by the label closest to the question's own words
+    ("Michael Howard", not also "Leader Michael Howard" and "Mr Howard")."""
+    asked = set(words(question.text))
+    best: dict[str, tuple[int, str]] = {}
+    for label in question.persons:
+        label_words = set(words(label))
+        fit = len(label_words & asked) - len(label_words - asked)
+        surname = words(label)[-1] if words(label) else label
+        if surname not in best or fit > best[surname][0]:
+            best[surname] = (fit, label)
+    return " or ".join(label for _, label in best.values())
+
+
 def refusal(question: Question, ranked: list[Scored]) -> Draft:
     reason = ""
     if question.unknown_names:
         reason = f" It does not mention {', '.join(dict.fromkeys(question.unknown_names))}."
     elif question.asks_speech:
-        reason = f" It records no statement by {' or '.join(question.persons)} on this."
+        reason = f" It records no statement by {named_as(question)} on this."
     return Draft(answer=cannot_answer() + reason, answered=False, citations=[], ranked=ranked)
 
 

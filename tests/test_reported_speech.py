@@ -41,7 +41,7 @@ CYCLING = paragraphs(
     "Champion cyclist Jonas Wehrli has left the Alpine Racing team, saying he wanted a quieter life.",
     "Wehrli, a keen amateur astronomer, plans to watch the Mars rover landing from Chile.",
     "The team's manager, Carla Ruiz, said she respected the decision. "
-    '"Jonas gave us six wonderful seasons," she added.',
+    '"Jonas gave us six wonderful seasons," she added. "He will always be welcome here."',
     "\"I'm going to spend the summer with my family, and then I'll see,\" said veteran rider Jonas Wehrli.",
 )
 
@@ -117,3 +117,10 @@ def test_a_name_is_not_matched_by_the_same_word_in_lower_case(http: httpx.Client
     body = ask(http, "What will happen on Mars?")
     assert "mars the summer" not in quoted(body)
     assert not ask(http, "Who is the president of Mars?")["answered"]
+
+
+def test_a_pronoun_inside_a_quotation_is_the_speakers_not_the_reporters(http: httpx.Client) -> None:
+    body = ask(http, "What did Carla Ruiz say about Jonas Wehrli leaving?")
+    assert body["answered"], body["answer"]
+    assert "always be welcome" in quoted(body)
+    assert "Referring to" not in body["answer"]  # "He" is Wehrli, spoken of by Ruiz
