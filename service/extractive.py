@@ -8,11 +8,11 @@ statements qualify; anything else is an attribution error, however similar it re
 
 import math
 import re
+from functools import lru_cache
 
 from pydantic import BaseModel
 
-from ingest.structure import OPENING_QUOTE, SpeakerTracker
-from ingest.units import Unit
+from service import statements
 from service.corpus_index import CorpusIndex
 from service.lexicon import WORD, content_stems, covered, stem, words
 from service.prompts import cannot_answer
@@ -39,8 +39,6 @@ RELATIVE_TO_BEST = 0.65
 # apart; shared words can.
 DUPLICATE_OVERLAP = 0.6
 SPEAKER_BONUS = 0.1
-# A quoted statement goes on for at most this many sentences after the one chosen.
-MAX_CONTINUATION = 2
 # A "when" question is better answered by a sentence holding a date, and so on.
 EVIDENCE_BONUS = 0.1
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -78,11 +76,17 @@ class Draft(BaseModel):
     ranked: list[Scored]
 
 
-def present_stems(candidate: Candidate) -> set[str]:
+def present_stems(candidate: Candidate) -> frozenset[str]:
     unit = candidate.unit
     # A section heading ("Ukraine") is part of what a sentence is about; a speaker heading is not.
     heading = unit.heading if unit.heading != unit.speaker else ""
-    return set(content_stems(f"{heading} {unit.text}"))
+    return stems_of(f"{heading} {unit.text}")
+
+
+# Scoring asks for a sentence's stems several times, and popular sentences come back often.
+@lru_cache(maxsize=16384)
+def stems_of(text: str) -> frozenset[str]:
+    return frozenset(content_stems(text))
 
 
 def topic_weights(question: Question, candidates: list[Candidate], index: CorpusIndex) -> dict[str, float]:
@@ -189,7 +193,7 @@ def answers(s: Scored, question: Question) -> bool:
 
 
 def overlap(a: Scored, b: Scored) -> float:
-    wa, wb = set(content_stems(a.candidate.unit.text)), set(content_stems(b.candidate.unit.text))
+    wa, wb = stems_of(a.candidate.unit.text), stems_of(b.candidate.unit.text)
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
@@ -208,53 +212,15 @@ def select(ranked: list[Scored], question: Question, limit: int) -> list[Scored]
     return chosen
 
 
-def quote_opening(s: Scored, index: CorpusIndex) -> list[Scored]:
-    """The start of a quotation the chosen sentence closes: '"Candidacy affects only
-    politicians. The voting age affects millions," said Alex Folkes.'"""
-    unit, found = s.candidate.unit, []
-    if OPENING_QUOTE.match(unit.text) or not SpeakerTracker.closes_quote(unit.text):
-        return found
-    while len(found) < MAX_CONTINUATION:
-        before = index.preceding.get(unit.id)
-        if before is None or before.speaker != unit.speaker:
-            return []  # no opening found within reach: keep the sentence as it is
-        found.insert(0, part_of(s, before))
-        if OPENING_QUOTE.match(before.text):
-            return found
-        unit = before
-    return []
-
-
-def continuation(s: Scored, index: CorpusIndex) -> list[Scored]:
-    """The rest of the speaker's statement after a chosen sentence: 'Mr Oaten said the plan was
-    right. "But police are buried in paperwork."' The point is often in the second sentence."""
-    unit, found = s.candidate.unit, []
-    open_quote = SpeakerTracker.opens_quote(unit.text, False)
-    while len(found) < MAX_CONTINUATION:
-        after = index.following.get(unit.id)
-        if after is None or after.speaker != unit.speaker:
-            break
-        if not (open_quote or OPENING_QUOTE.match(after.text)):
-            break
-        found.append(part_of(s, after))
-        open_quote = SpeakerTracker.opens_quote(after.text, open_quote)
-        unit = after
-    return found
-
-
-def part_of(s: Scored, unit: Unit) -> Scored:
-    """Another sentence of the statement `s` belongs to, ranked with it."""
-    candidate = Candidate(unit=unit, similarity=s.candidate.similarity)
-    return Scored(candidate=candidate, coverage=s.coverage, score=s.score, own_words=True)
-
-
-def with_continuations(chosen: list[Scored], index: CorpusIndex) -> list[Scored]:
-    whole: dict[str, Scored] = {}
+def with_whole_statements(chosen: list[Scored], index: CorpusIndex) -> list[Scored]:
+    """Each chosen statement of the asked person quoted whole, its other sentences ranked with it."""
+    kept: dict[str, Scored] = {}
     for s in chosen:
-        parts = [*quote_opening(s, index), s, *continuation(s, index)] if s.own_words else [s]
-        for part in parts:
-            whole.setdefault(part.candidate.unit.id, part)
-    return list(whole.values())
+        units = statements.whole(s.candidate.unit, index) if s.own_words else [s.candidate.unit]
+        for unit in units:
+            candidate = Candidate(unit=unit, similarity=s.candidate.similarity)
+            kept.setdefault(unit.id, s.model_copy(update={"candidate": candidate}))
+    return list(kept.values())
 
 
 def named_as(question: Question) -> str:
@@ -325,6 +291,6 @@ def answer(question: Question, candidates: list[Candidate], index: CorpusIndex, 
     if not chosen:
         return refusal(question, ranked)
     if question.asks_speech:
-        chosen = with_continuations(chosen, index)
+        chosen = with_whole_statements(chosen, index)
     text, citations = compose(chosen)
     return Draft(answer=text, answered=True, citations=citations, ranked=ranked)
