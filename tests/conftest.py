@@ -3,6 +3,8 @@
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -118,6 +120,18 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
         "CITELINE_COLLECTION": settings.collection,
         **extra,
     }
+
+
+def citeline(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`citeline ARGS` as a user runs it, from the repository, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def file_text(settings: Settings, source: str) -> str:

@@ -6,18 +6,11 @@ import subprocess
 import sys
 
 from ingest.settings import Settings
-from tests.conftest import MEDUZA, REPO, cli_env, free_port, wait_until_up
+from tests.conftest import MEDUZA, REPO, citeline, cli_env, free_port, wait_until_up
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        env=cli_env(settings),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return citeline(cli_env(settings), *args, timeout=120)
 
 
 def test_ask_prints_answer_and_source_lines(ingested: Settings) -> None:
@@ -41,14 +34,7 @@ def test_ask_rejects_an_empty_question_cleanly(ingested: Settings) -> None:
 
 def test_invalid_settings_are_reported_not_raised(ingested: Settings) -> None:
     env = {**os.environ, "CITELINE_TOP_K": "many"}
-    result = subprocess.run(
-        [sys.executable, "-m", "service.cli", "ask", "hi?"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = citeline(env, "ask", "hi?", timeout=60)
     assert result.returncode == 1 and "CITELINE_TOP_K" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -56,14 +42,7 @@ def test_serve_with_an_unusable_conversation_database_says_so(ingested: Settings
     corrupt = tmp_path / "conversations.sqlite3"
     corrupt.write_bytes(b"not a database at all" * 200)
     env = cli_env(ingested, CITELINE_CONVERSATIONS_DB=str(corrupt))
-    result = subprocess.run(
-        [sys.executable, "-m", "service.cli", "serve", "--port", "1"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = citeline(env, "serve", "--port", "1", timeout=120)
     assert result.returncode == 1 and "conversations.sqlite3 is unusable" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -1,8 +1,6 @@
 """Whole eval runs: the CI quality gate on the golden set, --url mode, the CLI."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from ingest.settings import Settings
 from service.pipeline import Pipeline
 from service.sources import SourceLibrary
 from service.support import SupportJudge
-from tests.conftest import REPO, cli_env
+from tests.conftest import citeline, cli_env
 
 
 @pytest.fixture(scope="module")
@@ -82,18 +80,11 @@ def test_url_mode_against_a_running_server(
 
 def test_cli_eval_exit_status_and_bad_set(ingested: Settings, tmp_path: Path) -> None:
     env = cli_env(ingested)
-    cli = [sys.executable, "-m", "service.cli", "eval", "--quiet", "--no-peer", "--out", str(tmp_path)]
-    ok = subprocess.run(
-        [*cli, "--set", str(small_set(tmp_path)), "--no-gate"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    cli = ["eval", "--quiet", "--no-peer", "--out", str(tmp_path)]
+    ok = citeline(env, *cli, "--set", str(small_set(tmp_path)), "--no-gate")
     assert ok.returncode == 0, ok.stderr
     assert "citation_validity" in ok.stdout and "report.html" in ok.stdout
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"id": "x"}\n', encoding="utf-8")
-    bad = subprocess.run([*cli, "--set", str(broken)], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    bad = citeline(env, *cli, "--set", str(broken))
     assert bad.returncode == 1 and "broken.jsonl:1" in bad.stderr and "Traceback" not in bad.stderr

@@ -2,8 +2,6 @@
 
 import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from ingest.embedder import MiniLMEmbedding
 from ingest.job import IngestReport, run_ingest
 from ingest.settings import Settings
 from ingest.store import UnitStore
-from tests.conftest import CNN, CORPUS, MEDUZA, REPO, cli_env, make_settings
+from tests.conftest import CNN, CORPUS, MEDUZA, citeline, cli_env, make_settings
 
 
 class CountingFactory:
@@ -113,18 +111,15 @@ def test_a_file_that_turns_bad_keeps_what_was_stored(workspace: Settings, embedd
 def test_cli_reports_skips_with_exit_status_3(workspace: Settings) -> None:
     (Path(workspace.corpus_dir) / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
     env = cli_env(workspace, CITELINE_COLLECTION="cli_units")
-    citeline = [sys.executable, "-m", "service.cli"]
-    first = subprocess.run([*citeline, "ingest", "--quiet"], env=env, cwd=REPO, capture_output=True, text=True)
+    first = citeline(env, "ingest", "--quiet")
     assert first.returncode == 3, first.stderr
     assert "bad.txt" in first.stderr and "not valid UTF-8" in first.stderr
     assert "2 added" in first.stdout
 
     (Path(workspace.corpus_dir) / "bad.txt").unlink()
-    second = subprocess.run([*citeline, "ingest", "--quiet"], env=env, cwd=REPO, capture_output=True, text=True)
+    second = citeline(env, "ingest", "--quiet")
     assert second.returncode == 0 and "nothing embedded" in second.stdout
 
-    missing = subprocess.run(
-        [*citeline, "ingest", "--corpus", "/nonexistent/corpus"], env=env, cwd=REPO, capture_output=True, text=True
-    )
+    missing = citeline(env, "ingest", "--corpus", "/nonexistent/corpus")
     assert missing.returncode == 1 and "corpus folder not found" in missing.stderr
     assert "Traceback" not in missing.stderr

@@ -16,7 +16,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.pipeline import Pipeline
 from service.schemas import AskRequest
-from tests.conftest import CORPUS, REPO, cli_env, make_settings
+from tests.conftest import CORPUS, REPO, citeline, cli_env, make_settings
 
 WORDS = (
     "council minister budget river bridge harbour school doctor farmer price market festival "
@@ -67,14 +67,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_a_clean_ingest(tmp_path: Path, emb
     process.wait()
     process.stderr.close()
     partial, _ = state(killed)
-    rerun = subprocess.run(
-        [sys.executable, "-m", "service.cli", "ingest", "--quiet"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    rerun = citeline(env, "ingest", "--quiet")
     assert rerun.returncode == 0, rerun.stderr
 
     clean = make_settings(tmp_path / "clean", corpus)

@@ -1,8 +1,6 @@
 """The llm answerer against a scripted OpenAI-compatible server: nothing unsupported gets through."""
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from ingest.store import UnitStore
 from service.app import create_app
 from service.pipeline import Pipeline
 from tests import scripted_llm
-from tests.conftest import MEDUZA, REPO, ask, assert_citation_verbatim, cli_env, free_port, serve
+from tests.conftest import MEDUZA, REPO, ask, assert_citation_verbatim, citeline, cli_env, free_port, serve
 
 
 @pytest.fixture(scope="module")
@@ -143,27 +141,10 @@ def test_eval_compares_answerers_side_by_side_with_the_llm_judge(
     picked = [line for line in golden if '"history": []' in line][:4]
     small.write_text("\n".join(picked) + "\n", encoding="utf-8")
     env = cli_env(ingested, CITELINE_LLM_BASE_URL=model_server[0])
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "eval",
-            "--quiet",
-            "--no-gate",
-            "--set",
-            str(small),
-            "--out",
-            str(tmp_path),
-            "--answerer",
-            "extractive,llm",
-            "--llm-judge",
-        ],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = citeline(
+        env,
+        *("eval", "--quiet", "--no-gate", "--set", str(small), "--out", str(tmp_path)),
+        *("--answerer", "extractive,llm", "--llm-judge"),
     )
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[0].split()
