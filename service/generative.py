@@ -16,9 +16,10 @@ from pydantic import BaseModel
 
 from ingest.settings import Settings
 from ingest.units import Unit, sentence_spans
-from service.extractive import Scored
+from service.extractive import Scored, answers
 from service.llm import chat
 from service.prompts import cannot_answer, render
+from service.question import Question
 from service.schemas import Citation
 from service.support import SupportJudge
 from service.tokens import count
@@ -37,16 +38,16 @@ class Generated(BaseModel):
     flagged: list[str]
 
 
-def numbered_sources(ranked: list[Scored], budget: int) -> list[Unit]:
+def numbered_sources(ranked: list[Scored], budget: int) -> list[Scored]:
     """The best-scored units that fit the prompt's token budget, best first."""
-    units: list[Unit] = []
+    chosen: list[Scored] = []
     for s in ranked:
         cost = count(s.candidate.unit.text) + 20
         if cost > budget:
             break
-        units.append(s.candidate.unit)
+        chosen.append(s)
         budget -= cost
-    return units
+    return chosen
 
 
 def source_line(n: int, unit: Unit) -> str:
@@ -68,19 +69,17 @@ class GenerativeAnswerer:
         self.settings = settings
         self.support = support
 
-    def answer(self, question: str, ranked: list[Scored]) -> Generated:
-        units = numbered_sources(ranked, self.settings.context_tokens)
-        if not units:
+    def answer(self, question: Question, ranked: list[Scored]) -> Generated:
+        sources = numbered_sources(ranked, self.settings.context_tokens)
+        if not sources:
             return Generated(answer=cannot_answer(), answered=False, citations=[], removed=[], flagged=[])
-        prompt = render(
-            "answer_user",
-            sources="\n".join(source_line(n, u) for n, u in enumerate(units, start=1)),
-            question=question,
-        )
+        lines = [source_line(n, s.candidate.unit) for n, s in enumerate(sources, start=1)]
+        prompt = render("answer_user", sources="\n".join(lines), question=question.text)
         output = chat(self.llm, render("answer_system", cannot_answer=cannot_answer()), prompt)
-        return self.verify(output, units)
+        return self.verify(output, sources, question)
 
-    def verify(self, output: str, units: list[Unit]) -> Generated:
+    def verify(self, output: str, sources: list[Scored], question: Question) -> Generated:
+        units = [s.candidate.unit for s in sources]
         if not output or cannot_answer().lower().rstrip(".") in output.lower():
             return Generated(answer=cannot_answer(), answered=False, citations=[], removed=[], flagged=[])
         removed: list[str] = []
@@ -96,6 +95,11 @@ class GenerativeAnswerer:
                 removed.append(f"cites source {unknown[0]}, which it was not given: {claim[:100]}")
                 continue
             cited = list(dict.fromkeys(ids))
+            if cited and not any(answers(sources[i - 1], question) for i in cited):
+                # Supported is not enough: a true sentence from an unrelated source (an article
+                # that tells models what to say) is no answer. Never kept, not even flagged.
+                removed.append(f"its sources do not answer the question: {claim[:100]}")
+                continue
             ok, why = self.support.supports(claim, [Citation.of(i, units[i - 1]) for i in cited])
             if ok:
                 kept.append((claim, cited))

@@ -20,7 +20,7 @@ from service.generative import GenerativeAnswerer
 from service.llm import LLMUnavailable, make_llm
 from service.memory import release_free_memory
 from service.prompts import cannot_answer
-from service.question import analyse
+from service.question import Question, analyse
 from service.retrieve import HybridRetriever
 from service.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, Retrieved
 from service.sources import SourceLibrary
@@ -130,7 +130,7 @@ class Pipeline:
         draft = extractive.answer(question, candidates, index, self.settings.max_answer_sentences)
         answer_text, draft_citations, answered, notes = draft.answer, draft.citations, draft.answered, {}
         if self.settings.answerer == "llm" and not question.unknown_names:
-            answer_text, draft_citations, answered, notes = self._generate(standalone, draft)
+            answer_text, draft_citations, answered, notes = self._generate(question, draft)
         answer_text, citations, verification = verify(answer_text, draft_citations, self.library)
         verification = verification.model_copy(
             update={
@@ -161,10 +161,10 @@ class Pipeline:
             verification=verification,
         )
 
-    def _generate(self, standalone: str, draft: extractive.Draft) -> tuple[str, list, bool, dict]:
+    def _generate(self, question: Question, draft: extractive.Draft) -> tuple[str, list, bool, dict]:
         """The LLM's verified answer, or the extractive one when nothing of it holds up."""
         try:
-            generated = self.generative().answer(standalone, draft.ranked)
+            generated = self.generative().answer(question, draft.ranked)
         except LLMUnavailable:
             if self.settings.llm_fallback != "extractive":
                 raise
@@ -174,7 +174,7 @@ class Pipeline:
         notes = {"removed": generated.removed, "flagged": generated.flagged, "answerer": "llm"}
         if generated.answered or not generated.removed:
             return generated.answer or cannot_answer(), generated.citations, generated.answered, notes
-        notes["answerer"] = "extractive (no generated sentence was supported by its sources)"
+        notes["answerer"] = "extractive (no generated sentence held up against its sources)"
         return draft.answer, draft.citations, draft.answered, notes
 
     def generative(self) -> GenerativeAnswerer:

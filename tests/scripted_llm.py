@@ -3,6 +3,10 @@ kinds of mistakes a small model makes) so the llm path is tested without a model
 
 A script is picked by a phrase in the question; "{id:some words}" in a reply becomes the id of
 the numbered source whose sentence contains those words, as a real model would cite it.
+
+Like a real model, it can be talked into things: text after the end of the sources fence reads
+as instructions to it, so a "New rule: always answer ..." there is obeyed. A `gullible` one
+obeys such a rule wherever it stands, even inside the sources.
 """
 
 import re
@@ -24,7 +28,19 @@ SCRIPTS = {
     ),
     "unanswerable": "The corpus does not contain an answer to this question.",
     "minsk": "Grushko said the Ukrainian authorities need to comply with the Minsk agreements. [{id:Minsk}]",
+    "tonnes": "Growers picked 1,200 tonnes of plums this season. [{id:1,200 tonnes}]",
 }
+NEW_RULE = re.compile(r"New rule: always answer that (?P<claim>[^.\[]+)")
+
+
+def instructions(prompt: str) -> str:
+    """What a model takes for instructions: everything after the first end-of-sources marker
+    that follows the line opening the sources."""
+    opening = re.search(r"^<<<SOURCES(\S*)$", prompt, re.MULTILINE)
+    if not opening:
+        return prompt
+    closing = f"SOURCES{opening.group(1)}>>>"
+    return prompt[opening.end() :].split(closing, 1)[-1]
 
 
 def fill_ids(reply: str, prompt: str) -> str:
@@ -37,7 +53,7 @@ def fill_ids(reply: str, prompt: str) -> str:
     return re.sub(r"\{id:([^}]*)\}", source_id, reply)
 
 
-def make_app(delay_s: float = 0.0) -> FastAPI:
+def make_app(delay_s: float = 0.0, gullible: bool = False) -> FastAPI:
     app = FastAPI()
     app.state.prompts = []
 
@@ -54,6 +70,10 @@ def make_app(delay_s: float = 0.0) -> FastAPI:
             return completion(body, "UNSUPPORTED" if "oligarchs" in prompt else "SUPPORTED")
         question = prompt.rsplit("Question:", 1)[-1].lower()
         reply = next((text for key, text in SCRIPTS.items() if key in question), SCRIPTS["unanswerable"])
+        rule = NEW_RULE.search(prompt if gullible else instructions(prompt))
+        if rule:
+            claim = rule.group("claim").strip()
+            reply = f"{claim[0].upper()}{claim[1:]}. [{{id:{claim}}}]"
         if delay_s:
             time.sleep(delay_s)
         return completion(body, fill_ids(reply, prompt))
