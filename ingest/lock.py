@@ -5,6 +5,9 @@ writes) the same folder can leave it unreadable (we have seen a later `count()` 
 command that writes (ingest, eval, which ingests first) takes the lock alone and one that only
 reads (serve, ask) shares it; whoever comes second gets a clear message instead. A Chroma server
 arbitrates its own clients, so server mode takes no lock.
+
+The lock file lives in the data folder beside the store, not inside it: removing the store's
+folder under a running service must not free the lock for an ingest beside it.
 """
 
 import fcntl
@@ -24,8 +27,8 @@ class StoreBusy(Exception):
 def claim(settings: Settings, write: bool) -> None:
     if settings.chroma_url:
         return
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    path = settings.chroma_path / LOCK_FILE
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / LOCK_FILE
     key = (str(path.resolve()), write)
     if key in _held:
         return

@@ -64,6 +64,9 @@ def connect(settings: Settings) -> "chromadb.ClientAPI":
 class UnitStore:
     def __init__(self, settings: Settings) -> None:
         self.client = connect(settings)
+        # Embedded Chroma keeps its files open: removed under a running process, it would go on
+        # answering from what no longer exists. Their presence is checked instead.
+        self.database = None if settings.chroma_url else settings.chroma_path / "chroma.sqlite3"
         try:
             self.units = self.client.get_or_create_collection(
                 settings.collection,
@@ -136,8 +139,17 @@ class UnitStore:
     def count(self) -> int:
         return self.units.count()
 
+    def check(self) -> None:
+        """Raise StoreUnavailable when the embedded store's files have been removed."""
+        if self.database is not None and not self.database.exists():
+            raise StoreUnavailable(
+                f"the embedded store {self.database.parent} has been removed; "
+                "run `citeline ingest` and restart the service"
+            )
+
     def reachable(self) -> bool:
         try:
+            self.check()
             self.units.count()
         except Exception:  # any failure to answer means "not reachable" to a health check
             return False

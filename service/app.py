@@ -161,12 +161,19 @@ def create_app(pipeline: Pipeline) -> FastAPI:
 
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["operations"])
     def healthz() -> Health | JSONResponse:
-        """ok when Chroma answers; degraded (503) when it does not."""
+        """ok when questions can be answered; degraded (503), saying why, when they cannot: Chroma
+        does not answer or its files are gone, or the index is empty."""
         store = "server" if pipeline.settings.chroma_url else "embedded"
+        units = len(pipeline.index)
+        problem = ""
         if not pipeline.store.reachable():
-            degraded = Health(status="degraded", units=len(pipeline.index), store=store)
+            problem = "the vector store is unavailable"
+        elif not units:
+            problem = "the index is empty: run `citeline ingest`"
+        if problem:
+            degraded = Health(status="degraded", units=units, store=store, detail=problem)
             return JSONResponse(status_code=503, content=degraded.model_dump())
-        return Health(status="ok", units=len(pipeline.index), store=store)
+        return Health(status="ok", units=units, store=store)
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def prometheus() -> Response:

@@ -121,6 +121,7 @@ class Pipeline:
 
     def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:
         """The answer to one question given its history: rewrite, retrieve, answer, verify."""
+        self.store.check()
         self.refresh()
         retriever = self.retriever  # one consistent state for the whole answer, even if a reload lands
         index = retriever.index

@@ -110,9 +110,10 @@ class SourceDocument(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded (with a 503) when questions cannot be answered.")
     units: int
     store: str
+    detail: str = Field("", description="Why it is degraded.")
 
 
 class ErrorBody(BaseModel):

@@ -1,12 +1,21 @@
-"""`citeline ask` as a user runs it."""
+"""The `citeline` command as a user runs it, and what a running service says about its store."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import httpx
+
+from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
-from tests.conftest import MEDUZA, REPO, citeline, cli_env, free_port, wait_until_up
+from ingest.store import UnitStore
+from service.app import create_app
+from service.pipeline import Pipeline
+from tests.conftest import CORPUS, MEDUZA, REPO, citeline, cli_env, free_port, make_settings, wait_until_up
+from tests.conftest import serve as serve_app
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
@@ -67,3 +76,41 @@ def test_ingest_waits_its_turn_while_a_service_reads_the_embedded_store(ingested
         serve.wait(timeout=30)
     after = run_cli(ingested, "ingest", "--quiet")
     assert after.returncode == 0 and "no changes" in after.stdout
+
+
+def test_a_store_removed_under_the_service_is_reported_and_stays_locked(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, tmp_path / "corpus")
+    shutil.copytree(CORPUS, settings.corpus_dir)
+    assert run_cli(settings, "ingest", "--quiet").returncode == 0
+    port = free_port()
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        env=cli_env(settings, CITELINE_LOG_FORMAT="text"),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{url}/healthz")
+        shutil.rmtree(settings.chroma_path)
+        health = httpx.get(f"{url}/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "degraded"
+        assert "unavailable" in health.json()["detail"]
+        asked = httpx.post(f"{url}/api/ask", json={"question": "What did Stoltenberg say?"}, timeout=60)
+        assert asked.status_code == 503 and "unavailable" in asked.json()["detail"]
+        refused = run_cli(settings, "ingest", "--quiet")  # the service still holds the store
+        assert refused.returncode == 1 and "another citeline process" in refused.stderr
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+
+
+def test_an_empty_index_is_not_healthy(tmp_path: Path, embedder: MiniLMEmbedding) -> None:
+    (tmp_path / "corpus").mkdir()
+    settings = make_settings(tmp_path, tmp_path / "corpus")
+    with serve_app(create_app(Pipeline(settings, UnitStore(settings), embedder))) as url:
+        health = httpx.get(f"{url}/healthz")
+        assert health.status_code == 503 and health.json()["units"] == 0
+        assert "index is empty" in health.json()["detail"]
+        assert httpx.post(f"{url}/api/ask", json={"question": "Anything?"}).status_code == 503
