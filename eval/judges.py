@@ -1,8 +1,12 @@
 """Judgments of one answer: the expensive or model-dependent part of an eval, stored as data.
 
 Everything a metric needs is decided here and written to results.json; eval/metrics.py only
-counts. Citation support (ALCE-style recall and precision) uses the same judge the service
-applies to generated answers, service/support.py.
+counts. Two kinds of citation judgment:
+- against the gold: a citation is on gold when it points at a gold line or its quote holds a
+  key fact; a key fact counts only when the answer states it and a cited quote holds it.
+- ALCE-style support, by the same judge the service applies to generated answers
+  (service/support.py). A verbatim quote passes it by construction, so these figures measure
+  agreement with the run-time filter, not whether the right passage was cited.
 """
 
 from pydantic import BaseModel
@@ -21,6 +25,7 @@ class CitationCheck(BaseModel):
     valid: bool
     reason: str = ""
     relevant: bool = True  # ALCE precision: needed by the sentence that cites it
+    on_gold: bool = False  # points at a gold line, or its quote holds a key fact
 
 
 class SentenceCheck(BaseModel):
@@ -96,10 +101,19 @@ def judge(
                     next(k for k in checks if k.id == c.id).relevant = False
 
     lowered = answer.lower()
-    facts = [next((alt for alt in fact if alt.lower() in lowered), None) for fact in record.key_facts]
+    quoted = " ".join(c.quote for c in citations).lower()
+    facts = [
+        next((alt for alt in fact if alt.lower() in lowered and alt.lower() in quoted), None)
+        for fact in record.key_facts
+    ]
+    gold_keys = {g.key for g in record.gold}
+    alternatives = [alt.lower() for fact in record.key_facts for alt in fact]
+    for check, c in zip(checks, citations, strict=True):
+        lines = {f"{c.source}:{n}" for n in range(c.line_start, c.line_end + 1)}
+        check.on_gold = check.valid and bool(lines & gold_keys or any(a in c.quote.lower() for a in alternatives))
     cited_lines = {f"{c.source}:{n}" for c in citations for n in range(c.line_start, c.line_end + 1)}
     traps = sorted(cited_lines & {t.key for t in record.traps})
-    gold_cited = bool(cited_lines & {g.key for g in record.gold})
+    gold_cited = bool(cited_lines & gold_keys)
     if not record.answerable:
         correct, why = not answered, "refused as it should" if not answered else "answered an unanswerable question"
     elif not answered:

@@ -1,15 +1,25 @@
 """Metric arithmetic: pure functions of stored judgments (results.json), no model calls.
 
-Definitions (also in README.md):
+Definitions (also in eval/README.md). Judged against the gold first:
+- gold_citation_recall: over answerable questions, the share whose answer cites a gold line.
+- gold_citation_precision: share of all citations that point at a gold line or whose quote holds
+  a key fact (any citation given for an unanswerable question is wrong).
+- no_wrong_citation: share of questions none of whose citations is off the gold (a refusal has
+  none).
+- unanswerable_refused: share of unanswerable questions (false premises, absent facts) refused.
+Then:
 - hit_rate / mrr: over answerable questions, whether / how early a gold line appears among the
   first `k` distinct retrieved lines (llama-index's HitRate and MRR).
 - citation_validity: share of citations whose quote equals the file's text at its span, inside
   its stated lines, in an existing source.
 - markers_resolved: share of answers whose every [n] names a citation and every citation is used.
-- citation_recall: share of answer sentences supported by their cited passages (ALCE).
+- citation_recall: share of answer sentences supported by their cited passages (ALCE), by the
+  run-time support judge: agreement with the run-time filter.
 - citation_recall_llm: the same by the optional LLM judge (None when it did not run).
-- citation_precision: share of citations that are relevant (ALCE: not redundant-and-unsupportive).
-- key_fact_recall: share of key facts (over answerable questions) found in the answer.
+- citation_precision: share of citations that are relevant (ALCE: not redundant-and-unsupportive),
+  by the same judge: agreement with the run-time filter.
+- key_fact_recall: share of key facts (over answerable questions) stated in the answer and held
+  by a cited quote.
 - trap_rate: share of questions with trap lines whose answer cites one.
 - refusal_accuracy: share of questions answered exactly when answerable.
 - followup_success: share of follow-up questions answered correctly.
@@ -68,9 +78,14 @@ def summarize(results: list[Scored], k: int) -> dict[str, float | int | None]:
     facts = [f for r in answerable for f in r.judgment.facts_found]
     with_traps = [r for r in results if r.record.traps]
     followups = [r for r in results if r.record.history]
+    unanswerable = [r for r in results if not r.record.answerable]
     latencies = [r.latency_ms for r in results]
     return {
         "questions": len(results),
+        "gold_citation_recall": _share(sum(r.judgment.gold_cited for r in answerable), len(answerable)),
+        "gold_citation_precision": _share(sum(c.on_gold for c in citations), len(citations)),
+        "no_wrong_citation": _share(sum(all(c.on_gold for c in r.judgment.citations) for r in results), len(results)),
+        "unanswerable_refused": _share(sum(not r.judgment.answered for r in unanswerable), len(unanswerable)),
         **retrieval(results, k),
         "citation_validity": _share(sum(c.valid for c in citations), len(citations)) if citations else 1.0,
         "markers_resolved": _share(
@@ -90,4 +105,15 @@ def summarize(results: list[Scored], k: int) -> dict[str, float | int | None]:
         "accuracy": _share(sum(r.judgment.correct for r in results), len(results)),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
+    }
+
+
+def by_kind(results: list[Scored]) -> dict[str, dict[str, float | int | None]]:
+    """Per class of question (the records' `kind`): how many, and the share answered correctly."""
+    kinds: dict[str, list[Scored]] = {}
+    for r in results:
+        kinds.setdefault(r.record.kind, []).append(r)
+    return {
+        kind: {"questions": len(items), "accuracy": _share(sum(r.judgment.correct for r in items), len(items))}
+        for kind, items in sorted(kinds.items())
     }

@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 SHARE_METRICS = [
+    "gold_citation_recall",
+    "gold_citation_precision",
+    "no_wrong_citation",
+    "unanswerable_refused",
     "hit_rate",
     "mrr",
     "citation_validity",
@@ -35,7 +39,13 @@ def _fmt(value: object, digits: int = 3) -> str:
     return str(value)
 
 
+# Judged by the run-time support filter itself, which a verbatim quote always passes.
+AGREEMENT = {"citation_recall", "citation_recall_llm", "citation_precision"}
+
+
 def label(name: str) -> str:
+    if name in AGREEMENT:
+        return f"{name} (agreement with the run-time filter)"
     return f"{name} (lower is better)" if name in LOWER_IS_BETTER else name
 
 
@@ -53,6 +63,21 @@ def rows(summary: "Summary") -> list[list[str]]:
         values = [_fmt(metrics.get(name), digits) for metrics in summary.systems.values()]
         out.append([label(name), *values, change])
     return out
+
+
+def kind_rows(summary: "Summary") -> list[list[str]]:
+    """Per class of question: how many, and each system's accuracy on them."""
+    kinds = sorted({kind for per_system in summary.by_kind.values() for kind in per_system})
+    out = []
+    for kind in kinds:
+        counts = [s.get(kind, {}).get("questions") for s in summary.by_kind.values()]
+        values = [_fmt(summary.by_kind[name].get(kind, {}).get("accuracy")) for name in summary.systems]
+        out.append([kind, _fmt(next((c for c in counts if c), 0)), *values])
+    return out
+
+
+def kind_header(summary: "Summary") -> list[str]:
+    return ["kind", "questions", *(f"{name} accuracy" for name in summary.systems)]
 
 
 def terminal(summary: "Summary") -> str:
@@ -77,6 +102,12 @@ def markdown(results: "Results", summary: "Summary") -> str:
         "**Gate: passed**"
         if summary.gate.passed
         else "**Gate: FAILED**\n\n" + "\n".join(f"- {f}" for f in summary.gate.failures),
+        "",
+        "## Accuracy by kind of question",
+        "",
+        f"| {' | '.join(kind_header(summary))} |",
+        "|" + "---|" * len(kind_header(summary)),
+        *[f"| {' | '.join(r)} |" for r in kind_rows(summary)],
         "",
         "## Questions",
         "",
@@ -137,6 +168,7 @@ def _citations_html(q) -> str:  # noqa: ANN001 - a QuestionResult
 
 def html(results: "Results", summary: "Summary") -> str:
     table_rows = "".join(f"<tr>{''.join(f'<td>{escape(c)}</td>' for c in r)}</tr>" for r in rows(summary))
+    kinds = "".join(f"<tr>{''.join(f'<td>{escape(c)}</td>' for c in r)}</tr>" for r in kind_rows(summary))
     gate = (
         '<p class="ok"><strong>Gate passed</strong></p>'
         if summary.gate.passed
@@ -175,6 +207,8 @@ retrieval k = {results.k}. Created {escape(summary.created)}.</p>
 {gate}
 <table><tr>{"".join(f"<th>{escape(h)}</th>" for h in header(summary))}</tr>{table_rows}</table>
 {_bars(summary)}
+<h2>Accuracy by kind of question</h2>
+<table><tr>{"".join(f"<th>{escape(h)}</th>" for h in kind_header(summary))}</tr>{kinds}</table>
 <h2>Questions</h2>
 <table><tr><th>id</th><th>question</th><th>verdict</th><th>answer, citations, support</th><th>ms</th></tr>
 {"".join(questions)}</table>

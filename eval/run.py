@@ -48,6 +48,7 @@ class Summary(BaseModel):
     target: str
     questions: int
     systems: dict[str, dict]
+    by_kind: dict[str, dict] = {}  # system -> kind -> questions, accuracy
     baseline_delta: dict
     gate: gate.GateResult
 
@@ -77,13 +78,11 @@ def judge_all(
 
 
 def summarize(results: Results, thresholds: gate.Thresholds, baseline: dict) -> Summary:
-    systems = {
-        name: metrics.summarize(
-            [metrics.Scored(record=q.record, judgment=q.judgment, latency_ms=q.latency_ms) for q in items],
-            results.k,
-        )
+    scored = {
+        name: [metrics.Scored(record=q.record, judgment=q.judgment, latency_ms=q.latency_ms) for q in items]
         for name, items in results.systems.items()
     }
+    systems = {name: metrics.summarize(items, results.k) for name, items in scored.items()}
     ours = systems["citeline"]
     return Summary(
         run=results.run,
@@ -92,6 +91,7 @@ def summarize(results: Results, thresholds: gate.Thresholds, baseline: dict) -> 
         target=results.target,
         questions=len(results.systems["citeline"]),
         systems=systems,
+        by_kind={name: metrics.by_kind(items) for name, items in scored.items()},
         baseline_delta=gate.deltas(ours, baseline),
         gate=gate.check(ours, systems.get("peer"), thresholds),
     )

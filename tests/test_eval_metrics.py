@@ -5,7 +5,7 @@ import pytest
 from eval.gate import Thresholds, check, deltas
 from eval.golden import GoldenRecord, GoldenSetError, Line, load_set
 from eval.judges import judge
-from eval.metrics import Scored, percentile, summarize
+from eval.metrics import Scored, by_kind, percentile, summarize
 from ingest.embedder import MiniLMEmbedding
 from service.sources import SourceLibrary
 from service.support import SupportJudge
@@ -103,6 +103,42 @@ def test_an_answer_to_an_unanswerable_question_is_wrong(support: SupportJudge) -
     assert not answered.correct and refused.correct
     m = summarize([Scored(record=UNANSWERABLE, judgment=j, latency_ms=1) for j in (answered, refused)], k=5)
     assert m["refusal_accuracy"] == 0.5 and m["hit_rate"] is None
+
+
+def test_gold_judged_citations_tell_the_right_passage_from_a_true_quote(support: SupportJudge) -> None:
+    right = judge(RECORD, response(f"“{VETO}” [1]", [cite(1, VETO, 6)]), LIB, support)
+    # The other speaker's words are a verbatim quote too: the support judge passes them, the gold does not.
+    wrong = judge(
+        RECORD,
+        response(
+            f"“{GRUSHKO}” [1]", [cite(1, GRUSHKO, 4, speaker="Russian Deputy Foreign Minister Alexander Grushko")]
+        ),
+        LIB,
+        support,
+    )
+    answered_anyway = judge(UNANSWERABLE, response(f"“{VETO}” [1]", [cite(1, VETO, 6)]), LIB, support)
+    refused = judge(UNANSWERABLE, response("The corpus does not contain an answer.", [], answered=False), LIB, support)
+    assert wrong.sentences[0].supported and not wrong.citations[0].on_gold and right.citations[0].on_gold
+    scored = [
+        Scored(record=record, judgment=j, latency_ms=1)
+        for record, j in ((RECORD, right), (RECORD, wrong), (UNANSWERABLE, answered_anyway), (UNANSWERABLE, refused))
+    ]
+    m = summarize(scored, k=5)
+    assert m["citation_recall"] == 1.0  # agreement with the run-time filter: every quote is verbatim
+    assert m["gold_citation_recall"] == 0.5 and m["gold_citation_precision"] == round(1 / 3, 4)
+    assert m["no_wrong_citation"] == 0.5 and m["unanswerable_refused"] == 0.5
+    assert by_kind(scored) == {
+        "direct": {"questions": 2, "accuracy": 0.5},
+        "unanswerable": {"questions": 2, "accuracy": 0.5},
+    }
+
+
+def test_a_key_fact_counts_only_when_a_cited_quote_holds_it(support: SupportJudge) -> None:
+    # The answer names the fact, but the sentence it cites does not hold it.
+    j = judge(
+        RECORD, response(f"He spoke of the right to choose: “{GRUSHKO}” [1]", [cite(1, GRUSHKO, 4)]), LIB, support
+    )
+    assert j.facts_found == [None]
 
 
 def test_support_judge_rejects_claims_beyond_the_quote(support: SupportJudge) -> None:
