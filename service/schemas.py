@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ingest.units import Unit
+from service.question_text import VISIBLE_PATTERN
 
 # Longer is not a question; the same limit for every deployment, so the schema can say it.
 MAX_QUESTION_CHARS = 1000
@@ -24,11 +25,14 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     question: str = Field(
-        description="The question, in plain language (control characters are dropped).",
+        description=(
+            "The question, in plain language, with at least one visible character "
+            "(control and format characters, such as zero-width spaces, are dropped)."
+        ),
         examples=["What did Stoltenberg say about Ukraine's membership?"],
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
-        pattern=r"[^\s\x00-\x1f\x7f-\x9f]",  # at least one visible character
+        pattern=VISIBLE_PATTERN,
     )
     conversation_id: str | None = Field(None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
     top_k: TopK | None = Field(None, description="Units retrieved, 1 to 50 (default: server setting).")
@@ -132,10 +136,13 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 }
 
 
+EMPTY_QUESTION = "question must not be empty"
+NOT_UNICODE = "question must be valid Unicode text, without unpaired surrogates"
 # What a person asking should read, instead of pydantic's wording.
 QUESTION_MESSAGES = {
-    "string_too_short": "question must not be empty",
-    "string_pattern_mismatch": "question must not be empty",
+    "string_too_short": EMPTY_QUESTION,
+    "string_pattern_mismatch": EMPTY_QUESTION,
+    "string_unicode": NOT_UNICODE,  # pydantic's pattern check cannot read an unpaired surrogate
     "string_too_long": "question is too long: at most {max_length} characters",
 }
 

@@ -1,9 +1,10 @@
 """The OpenAI-compatible endpoint, driven by the official openai SDK as a real client."""
 
+import httpx
 import openai
 import pytest
 
-from tests.conftest import CNN, MEDUZA
+from tests.conftest import CNN, INVISIBLE_ONLY, MEDUZA
 
 MEMBERSHIP = "What did Stoltenberg say about Ukraine's membership?"
 
@@ -68,3 +69,25 @@ def test_refusal_and_bad_requests(client: openai.OpenAI) -> None:
     assert no_question.choices[0].message.content.startswith("Please ask a question")  # told, as a chat client shows
     with pytest.raises(openai.UnprocessableEntityError):
         client.chat.completions.create(model="citeline", messages=[])
+
+
+def ask_chat(client: openai.OpenAI, *messages: dict) -> tuple[str, dict]:
+    completion = client.chat.completions.create(model="citeline", messages=list(messages))
+    return completion.choices[0].message.content, completion.model_extra
+
+
+@pytest.mark.parametrize("question", INVISIBLE_ONLY)
+def test_a_question_of_invisible_characters_is_asked_for_again(client: openai.OpenAI, question: str) -> None:
+    content, extra = ask_chat(client, {"role": "user", "content": question})
+    assert content == "Please ask a question about the corpus (question must not be empty)."
+    assert extra["citeline"]["answered"] is False and extra["citations"] == []
+
+
+def test_an_unpaired_surrogate_is_not_a_question(server: str) -> None:
+    """As on /api/ask (a 422 there), not silently replaced. The SDK cannot even encode one."""
+    body = b'{"model": "citeline", "messages": [{"role": "user", "content": "What \\ud800 did Grushko say?"}]}'
+    response = httpx.post(f"{server}/v1/chat/completions", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == (
+        "Please ask a question about the corpus (question must be valid Unicode text, without unpaired surrogates)."
+    )
