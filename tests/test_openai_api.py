@@ -76,6 +76,37 @@ def ask_chat(client: openai.OpenAI, *messages: dict) -> tuple[str, dict]:
     return completion.choices[0].message.content, completion.model_extra
 
 
+IMAGE = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]
+
+
+@pytest.mark.parametrize("earlier", ["", IMAGE, "\u200b", "What did Grushko say? " + "Please explain. " * 70])
+def test_an_unusable_earlier_turn_does_not_break_the_chat(client: openai.OpenAI, earlier: str | list) -> None:
+    """Clients resend the whole chat: an earlier message that is no question must not make every
+    later one fail."""
+    content, extra = ask_chat(
+        client,
+        {"role": "user", "content": earlier},
+        {"role": "assistant", "content": "?"},
+        {"role": "user", "content": "What did Stoltenberg say?"},
+    )
+    assert extra["citeline"]["answered"] is True, content
+    assert extra["citations"] and all(c["speaker"].endswith("Jens Stoltenberg") for c in extra["citations"])
+    assert "Stoltenberg" in content and "[1]" in content
+
+
+def test_an_overlong_earlier_question_is_read_from_its_start(client: openai.OpenAI) -> None:
+    long = "What did Grushko say? " + "I read a lot of news and want to understand this. " * 25
+    assert len(long) > 1000
+    content, extra = ask_chat(
+        client,
+        {"role": "user", "content": long},
+        {"role": "assistant", "content": "He spoke."},
+        {"role": "user", "content": "What did he say about Ukraine's membership?"},
+    )
+    assert extra["citeline"]["rewritten_question"] == "What did Grushko say about Ukraine's membership?", content
+    assert all(c["speaker"].endswith("Alexander Grushko") for c in extra["citations"])
+
+
 @pytest.mark.parametrize("question", INVISIBLE_ONLY)
 def test_a_question_of_invisible_characters_is_asked_for_again(client: openai.OpenAI, question: str) -> None:
     content, extra = ask_chat(client, {"role": "user", "content": question})
