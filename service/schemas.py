@@ -21,15 +21,22 @@ TopK = Annotated[
 ]
 
 
+EXAMPLE_QUESTION = "What did Stoltenberg say about Ukraine's membership?"
+
+
 class AskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # The whole example, so that the docs' "Try it out" sends a question alone rather than one
+    # with a made-up conversation id (a 404).
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [{"question": EXAMPLE_QUESTION}]}
+    )
 
     question: str = Field(
         description=(
             "The question, in plain language, with at least one visible character "
             "(control and format characters, such as zero-width spaces, are dropped)."
         ),
-        examples=["What did Stoltenberg say about Ukraine's membership?"],
+        examples=[EXAMPLE_QUESTION],
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
         pattern=VISIBLE_PATTERN,
