@@ -16,7 +16,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 
 from ingest.store import StoreUnavailable
-from service import openai_compat
+from service import docs, openai_compat
 from service.conversations import ConversationNotFound
 from service.guard import Guard
 from service.llm import LLMUnavailable
@@ -71,6 +71,8 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         summary="Answers over a news corpus; every sentence cites verbatim source lines.",
         version="0.1.0",
         max_body_size=settings.max_body_bytes,
+        docs_url=None,  # FastAPI's docs pages need a CDN and inline scripts: service/docs.py serves ours
+        redoc_url=None,
     )
     app.state.pipeline = pipeline
     metrics = Metrics()
@@ -190,5 +192,6 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript")
 
     app.include_router(openai_compat.router(pipeline))
+    docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

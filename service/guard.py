@@ -23,9 +23,31 @@ SECURITY_HEADERS = [
 ]
 
 
-def html_policy(frame_ancestors: str) -> list[tuple[bytes, bytes]]:
+# What the API docs' viewers (service/docs.py: the fastapi-offline bundles) need beyond our own
+# pages, on their pages only. Still no inline script, and nothing from other origins.
+DOCS_ALLOWANCES: dict[str, dict[str, str]] = {
+    # Swagger UI's stylesheet draws its icons (expand arrows, the copy button) as data: SVGs.
+    "/docs": {"img-src": "'self' data:"},
+    # ReDoc adds two <style> elements: perfect-scrollbar's fixed stylesheet, and styled-components'
+    # empty one, which it fills through the CSSOM (which CSP does not govern). Exactly those two
+    # contents are allowed, by hash, as redoc.standalone.js of fastapi-offline 1.7.7 has them (the
+    # browser tests fail if a new version changes them); no other inline style is. Its search
+    # index runs in a worker it makes from a blob: of its own code, and its icons are data: SVGs.
+    "/redoc": {
+        "style-src": "'self' 'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc=' "
+        "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+        "worker-src": "blob:",
+        "img-src": "'self' data:",
+    },
+}
+
+
+def html_policy(frame_ancestors: str, path: str = "/") -> list[tuple[bytes, bytes]]:
     # No inline scripts, nothing from other origins; framing allowed where the widget may live.
-    csp = f"default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors {frame_ancestors}"
+    directives = {"default-src": "'self'", "script-src": "'self'", "style-src": "'self'"}
+    directives |= DOCS_ALLOWANCES.get(path, {})
+    directives["frame-ancestors"] = frame_ancestors
+    csp = "; ".join(f"{name} {value}" for name, value in directives.items())
     return [(b"content-security-policy", csp.encode())]
 
 
@@ -54,7 +76,7 @@ class Guard:
         self.app = app
         self.keys = [k.encode() for k in keys]
         self.buckets = TokenBuckets(per_minute, burst) if per_minute else None
-        self.html_headers = html_policy(frame_ancestors)
+        self.frame_ancestors = frame_ancestors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,7 +88,7 @@ class Guard:
                 headers = list(message.get("headers", []))
                 headers += SECURITY_HEADERS
                 if any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
-                    headers += self.html_headers
+                    headers += html_policy(self.frame_ancestors, scope["path"])
                 message["headers"] = headers
             await send(message)
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.conversations import Turn
 from service.pipeline import InvalidQuestion, Pipeline
-from service.schemas import ERROR_RESPONSES, AskResponse, Verification
+from service.schemas import ERROR_RESPONSES, MAX_QUESTION_CHARS, AskResponse, Verification
 from service.tokens import count
 
 MODEL_ID = "citeline"
@@ -71,12 +71,23 @@ def split_messages(request: ChatRequest) -> tuple[str, list[tuple[str, str]]]:
     return request.messages[last].text, exchanges
 
 
+def earlier_question(pipeline: Pipeline, asked: str) -> str | None:
+    """An earlier user message as history: its first MAX_QUESTION_CHARS characters, or None when
+    it is no question (empty, only an image, only invisible characters). Clients resend the whole
+    chat with every request, so refusing for an old message would break that chat for good; only
+    the last user message must be a valid question."""
+    try:
+        return pipeline.check_question(asked[:MAX_QUESTION_CHARS])
+    except InvalidQuestion:
+        return None
+
+
 def answer_chat(pipeline: Pipeline, request: ChatRequest) -> AskResponse:
     question, exchanges = split_messages(request)
+    readable = [(text, answered) for asked, answered in exchanges if (text := earlier_question(pipeline, asked))]
     history: list[Turn] = []
-    for asked, answered in exchanges[-pipeline.settings.history_turns :] if pipeline.settings.history_turns else []:
+    for text, answered in readable[-pipeline.settings.history_turns :] if pipeline.settings.history_turns else []:
         # Earlier questions are read in turn, so each follow-up is resolved against its past.
-        text = pipeline.check_question(asked)
         standalone = pipeline.standalone(text, history)
         history.append(
             Turn(

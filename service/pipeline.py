@@ -6,7 +6,6 @@ The HTTP API, the CLI and the eval harness all call `Pipeline.ask`; none has a c
 import logging
 import threading
 import time
-import unicodedata
 
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
@@ -21,8 +20,9 @@ from service.llm import LLMUnavailable, make_llm
 from service.memory import release_free_memory
 from service.prompts import cannot_answer
 from service.question import Question, analyse
+from service.question_text import is_unicode, visible
 from service.retrieve import HybridRetriever
-from service.schemas import MAX_QUESTION_CHARS, AskRequest, AskResponse, Retrieved
+from service.schemas import EMPTY_QUESTION, MAX_QUESTION_CHARS, NOT_UNICODE, AskRequest, AskResponse, Retrieved
 from service.sources import SourceLibrary
 from service.support import SupportJudge
 from service.tokens import count
@@ -64,12 +64,13 @@ class Pipeline:
         return cls(settings, UnitStore(settings), embedder)
 
     def check_question(self, question: str) -> str:
-        # Control characters are dropped; an unpaired surrogate (the tokenizer rejects it)
-        # becomes the replacement character, as a decoder would make it.
-        kept = ("\ufffd" if unicodedata.category(ch) == "Cs" else ch for ch in question)
-        text = " ".join("".join(ch for ch in kept if ch.isspace() or unicodedata.category(ch) != "Cc").split())
+        # The same rule as the request schema's pattern (service/question_text.py), for the
+        # callers that have no schema in front: the OpenAI-compatible API and the CLI.
+        if not is_unicode(question):
+            raise InvalidQuestion(NOT_UNICODE)
+        text = visible(question)
         if not text:
-            raise InvalidQuestion("question must not be empty")
+            raise InvalidQuestion(EMPTY_QUESTION)
         if len(text) > MAX_QUESTION_CHARS:
             raise InvalidQuestion(f"question is too long: {len(text)} characters, at most {MAX_QUESTION_CHARS}")
         return text

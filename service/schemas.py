@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ingest.units import Unit
+from service.question_text import VISIBLE_PATTERN
 
 # Longer is not a question; the same limit for every deployment, so the schema can say it.
 MAX_QUESTION_CHARS = 1000
@@ -20,15 +21,25 @@ TopK = Annotated[
 ]
 
 
+EXAMPLE_QUESTION = "What did Stoltenberg say about Ukraine's membership?"
+
+
 class AskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # The whole example, so that the docs' "Try it out" sends a question alone rather than one
+    # with a made-up conversation id (a 404).
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [{"question": EXAMPLE_QUESTION}]}
+    )
 
     question: str = Field(
-        description="The question, in plain language (control characters are dropped).",
-        examples=["What did Stoltenberg say about Ukraine's membership?"],
+        description=(
+            "The question, in plain language, with at least one visible character "
+            "(control and format characters, such as zero-width spaces, are dropped)."
+        ),
+        examples=[EXAMPLE_QUESTION],
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
-        pattern=r"[^\s\x00-\x1f\x7f-\x9f]",  # at least one visible character
+        pattern=VISIBLE_PATTERN,
     )
     conversation_id: str | None = Field(None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
     top_k: TopK | None = Field(None, description="Units retrieved, 1 to 50 (default: server setting).")
@@ -133,10 +144,13 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 }
 
 
+EMPTY_QUESTION = "question must not be empty"
+NOT_UNICODE = "question must be valid Unicode text, without unpaired surrogates"
 # What a person asking should read, instead of pydantic's wording.
 QUESTION_MESSAGES = {
-    "string_too_short": "question must not be empty",
-    "string_pattern_mismatch": "question must not be empty",
+    "string_too_short": EMPTY_QUESTION,
+    "string_pattern_mismatch": EMPTY_QUESTION,
+    "string_unicode": NOT_UNICODE,  # pydantic's pattern check cannot read an unpaired surrogate
     "string_too_long": "question is too long: at most {max_length} characters",
 }
 

@@ -26,6 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 MEDUZA = "000_a589e34c5cfe1d2a.txt"
 CNN = "004_4083836734ac9dd7.txt"
+# Questions with nothing to read: zero-width spaces and joiners, a byte-order mark, a word joiner,
+# a soft hyphen, a language tag (all Unicode format characters), alone or between spaces.
+INVISIBLE_ONLY = ["\u200b\u200b", "\ufeff", "\u2060", "\u200c\u200d", "\u00ad", " \u200b\n\u2060 ", "\U000e0001"]
 
 
 @pytest.fixture(scope="session")

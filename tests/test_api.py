@@ -1,6 +1,8 @@
 """The HTTP API, over a real socket, against the real pipeline and a real Chroma."""
 
 import re
+import sys
+import unicodedata
 from pathlib import Path
 
 import httpx
@@ -8,7 +10,8 @@ import pytest
 
 from ingest.settings import Settings
 from service.prompts import cannot_answer
-from tests.conftest import CNN, MEDUZA, ask, assert_citation_verbatim
+from service.question_text import INVISIBLE_RANGES
+from tests.conftest import CNN, INVISIBLE_ONLY, MEDUZA, ask, assert_citation_verbatim
 
 VARIED = [
     "What did Stoltenberg say about Ukraine's membership?",
@@ -178,9 +181,30 @@ def test_odd_characters_are_cleaned_and_wrong_bodies_are_client_errors(http: htt
     assert response.json()["rewritten_question"] == "What did Grushko say about NATO expansion?"
     lone = b'{"question": "What \\ud800 did Grushko say?"}'  # not Unicode text
     refused = http.post("/api/ask", content=lone, headers={"content-type": "application/json"})
-    assert refused.status_code == 422 and refused.json()["detail"].startswith("question:")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "question must be valid Unicode text, without unpaired surrogates"
     listed = http.post("/api/ask", json=["a question?"])
     assert listed.status_code == 422 and "JSON object" in listed.json()["detail"]
+
+
+@pytest.mark.parametrize("question", INVISIBLE_ONLY)
+def test_a_question_of_invisible_characters_is_empty(http: httpx.Client, question: str) -> None:
+    for route in ("/api/ask", "/api/ask/stream"):
+        response = http.post(route, json={"question": question})
+        assert response.status_code == 422, (route, response.text)
+        assert response.json() == {"detail": "question must not be empty"}
+
+
+def test_the_invisible_characters_are_unicodes_control_and_format_characters() -> None:
+    listed = {cp for first, last in INVISIBLE_RANGES for cp in range(first, last + 1)}
+    categorised = {cp for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp)) in ("Cc", "Cf")}
+    assert listed == categorised
+
+
+def test_invisible_characters_inside_a_question_are_dropped(http: httpx.Client) -> None:
+    body = ask(http, "\ufeffWhat did Grush\u200bko say about NATO\u00ad expansion?\u2060")
+    assert body["rewritten_question"] == "What did Grushko say about NATO expansion?"
+    assert body["answered"] and all(c["speaker"].endswith("Alexander Grushko") for c in body["citations"])
 
 
 def test_health_and_docs(http: httpx.Client) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +69,23 @@ def test_headers_body_limit_request_id_and_metrics(http: httpx.Client) -> None:
     assert 'citeline_requests_total{method="POST",route="/api/ask",status="200"}' in metrics
     assert 'citeline_answers_total{outcome="answered"}' in metrics and 'outcome="refused"' in metrics
     assert 'citeline_request_seconds_bucket{le="0.1",route="/api/ask"}' in metrics
+
+
+def test_the_docs_pages_are_served_whole_under_a_strict_policy(http: httpx.Client) -> None:
+    """The browser tests show they render; here, that nothing comes from elsewhere and the
+    policy loosens only what the viewers need, on their pages only."""
+    for page in ("/docs", "/redoc"):
+        response = http.get(page)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+        assert "https://" not in response.text and "<script>" not in response.text
+        for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', response.text):
+            assert http.get(asset).status_code == 200, asset
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "unsafe" not in policy and "frame-ancestors *" in policy
+    assert "/static/docs/swagger-ui-bundle.js" in http.get("/docs").text
+    assert "/static/docs/redoc.standalone.js" in http.get("/redoc").text
+    page_policy = http.get("/").headers["content-security-policy"]
+    assert page_policy == "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors *"
 
 
 def test_json_log_lines_carry_the_request_id() -> None:

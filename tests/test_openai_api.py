@@ -1,9 +1,10 @@
 """The OpenAI-compatible endpoint, driven by the official openai SDK as a real client."""
 
+import httpx
 import openai
 import pytest
 
-from tests.conftest import CNN, MEDUZA
+from tests.conftest import CNN, INVISIBLE_ONLY, MEDUZA
 
 MEMBERSHIP = "What did Stoltenberg say about Ukraine's membership?"
 
@@ -68,3 +69,56 @@ def test_refusal_and_bad_requests(client: openai.OpenAI) -> None:
     assert no_question.choices[0].message.content.startswith("Please ask a question")  # told, as a chat client shows
     with pytest.raises(openai.UnprocessableEntityError):
         client.chat.completions.create(model="citeline", messages=[])
+
+
+def ask_chat(client: openai.OpenAI, *messages: dict) -> tuple[str, dict]:
+    completion = client.chat.completions.create(model="citeline", messages=list(messages))
+    return completion.choices[0].message.content, completion.model_extra
+
+
+IMAGE = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]
+
+
+@pytest.mark.parametrize("earlier", ["", IMAGE, "\u200b", "What did Grushko say? " + "Please explain. " * 70])
+def test_an_unusable_earlier_turn_does_not_break_the_chat(client: openai.OpenAI, earlier: str | list) -> None:
+    """Clients resend the whole chat: an earlier message that is no question must not make every
+    later one fail."""
+    content, extra = ask_chat(
+        client,
+        {"role": "user", "content": earlier},
+        {"role": "assistant", "content": "?"},
+        {"role": "user", "content": "What did Stoltenberg say?"},
+    )
+    assert extra["citeline"]["answered"] is True, content
+    assert extra["citations"] and all(c["speaker"].endswith("Jens Stoltenberg") for c in extra["citations"])
+    assert "Stoltenberg" in content and "[1]" in content
+
+
+def test_an_overlong_earlier_question_is_read_from_its_start(client: openai.OpenAI) -> None:
+    long = "What did Grushko say? " + "I read a lot of news and want to understand this. " * 25
+    assert len(long) > 1000
+    content, extra = ask_chat(
+        client,
+        {"role": "user", "content": long},
+        {"role": "assistant", "content": "He spoke."},
+        {"role": "user", "content": "What did he say about Ukraine's membership?"},
+    )
+    assert extra["citeline"]["rewritten_question"] == "What did Grushko say about Ukraine's membership?", content
+    assert all(c["speaker"].endswith("Alexander Grushko") for c in extra["citations"])
+
+
+@pytest.mark.parametrize("question", INVISIBLE_ONLY)
+def test_a_question_of_invisible_characters_is_asked_for_again(client: openai.OpenAI, question: str) -> None:
+    content, extra = ask_chat(client, {"role": "user", "content": question})
+    assert content == "Please ask a question about the corpus (question must not be empty)."
+    assert extra["citeline"]["answered"] is False and extra["citations"] == []
+
+
+def test_an_unpaired_surrogate_is_not_a_question(server: str) -> None:
+    """As on /api/ask (a 422 there), not silently replaced. The SDK cannot even encode one."""
+    body = b'{"model": "citeline", "messages": [{"role": "user", "content": "What \\ud800 did Grushko say?"}]}'
+    response = httpx.post(f"{server}/v1/chat/completions", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == (
+        "Please ask a question about the corpus (question must be valid Unicode text, without unpaired surrogates)."
+    )
