@@ -66,7 +66,12 @@ class Settings(BaseSettings):
         default_factory=list, description="Comma-separated API keys; when set, API routes need a Bearer key."
     )
     rate_limit: int = Field(0, ge=0, le=1_000_000, description="Requests per minute per client; 0 = no limit.")
-    rate_burst: int = Field(30, ge=1, le=100_000, description="Requests a client may make at once.")
+    rate_burst: int | None = Field(
+        None, ge=1, le=1_000_000, description="Requests a client may make at once; unset = the per-minute rate."
+    )
+    rate_limit_storage: str = Field(
+        "memory://", description="`limits` storage URI of the rate-limit counters, e.g. redis://host:6379 (shared)."
+    )
     frame_ancestors: str = Field("*", description="Who may frame the chat page (CSP frame-ancestors).")
     max_body_bytes: int = Field(65_536, ge=1024, le=100_000_000, description="Largest request body accepted.")
     log_format: Literal["json", "text"] = Field("json", description="Log lines of `citeline serve`.")

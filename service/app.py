@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from ingest.store import StoreUnavailable
 from service import openai_compat
 from service.conversations import ConversationNotFound
-from service.guard import Guard
+from service.guard import Guard, RateLimit
 from service.llm import LLMUnavailable
 from service.observability import Metrics, RequestContext
 from service.pipeline import InvalidQuestion, Pipeline
@@ -86,8 +86,10 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     app.add_middleware(
         Guard,
         keys=settings.api_keys,
-        per_minute=settings.rate_limit,
-        burst=settings.rate_burst,
+        # Built here, not on the first request, so that a bad storage URI stops start-up.
+        rate_limit=RateLimit(settings.rate_limit, settings.rate_burst, settings.rate_limit_storage)
+        if settings.rate_limit
+        else None,
         frame_ancestors=settings.frame_ancestors,
     )
     app.add_middleware(RequestContext, metrics=metrics)

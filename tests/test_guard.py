@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,9 +13,10 @@ from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.app import create_app
+from service.guard import Guard, RateLimit, key_digest
 from service.observability import REQUEST_ID, JsonFormatter
 from service.pipeline import Pipeline
-from tests.conftest import serve
+from tests.conftest import citeline, cli_env, free_port, serve
 
 QUESTION = {"question": "What did Grushko say about NATO expansion?"}
 
@@ -38,13 +40,62 @@ def test_api_keys(ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path)
         assert http.get("/healthz").status_code == 200 and http.get("/").status_code == 200
 
 
+def bearer(key: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {key}"}
+
+
 def test_rate_limit_says_when_to_retry(ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path) -> None:
+    # 30 a minute in bursts of 3: at most 3 requests in any 6 seconds.
     with client_for(ingested, embedder, tmp_path, rate_limit=30, rate_burst=3) as http:
         statuses = [http.get("/api/sources/nope.txt").status_code for _ in range(4)]
         assert statuses[:3] == [404, 404, 404] and statuses[3] == 429
         limited = http.get("/api/sources/nope.txt")
-        assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 2
+        assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 6
+        assert limited.json() == {"detail": "too many requests; slow down"}
         assert http.get("/healthz").status_code == 200  # not limited
+
+
+def test_the_burst_is_the_rate_unless_set(ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path) -> None:
+    with client_for(ingested, embedder, tmp_path, rate_limit=5) as http:
+        statuses = [http.get("/api/sources/nope.txt").status_code for _ in range(30)]
+    assert statuses == [404] * 5 + [429] * 25
+
+
+def test_failed_logins_count_against_the_address(ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path) -> None:
+    with client_for(ingested, embedder, tmp_path, api_keys=["k-one"], rate_limit=5) as http:
+        statuses = [http.get("/v1/models", headers=bearer(f"guess-{i}")).status_code for i in range(100)]
+        assert statuses[:5] == [403] * 5 and set(statuses[5:]) == {429}
+        assert http.get("/v1/models").status_code == 429  # no key at all: the same address, the same limit
+        assert http.get("/v1/models", headers=bearer("k-one")).status_code == 200  # a valid key has its own
+
+
+def test_every_key_has_its_own_limit(ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path) -> None:
+    keys = ["tenant-aaaa-1", "tenant-aaaa-2"]  # the same first eight characters
+    with client_for(ingested, embedder, tmp_path, api_keys=keys, rate_limit=2) as http:
+        first = [http.get("/v1/models", headers=bearer(keys[0])).status_code for _ in range(3)]
+        assert first == [200, 200, 429]
+        assert http.get("/v1/models", headers=bearer(keys[1])).status_code == 200
+
+
+def test_rate_limit_state_holds_digests_and_forgets_idle_clients() -> None:
+    async def empty(scope: dict, receive: object, send: object) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    rate_limit = RateLimit(per_minute=60, burst=1, storage_uri="memory://")  # one request a second
+    guard = Guard(empty, keys=["tenant-aaaa-1"], rate_limit=rate_limit, frame_ancestors="*")
+    with serve(guard) as url, httpx.Client(base_url=url) as http:
+        assert http.get("/api/x", headers=bearer("tenant-aaaa-1")).status_code == 204
+        assert http.get("/api/x", headers=bearer("tenant-aaaa-1")).status_code == 429
+        digest = key_digest(b"tenant-aaaa-1")
+        tracked = lambda: " ".join(rate_limit.storage.events)  # noqa: E731 - limits' in-memory table
+        assert digest in tracked() and "tenant-aaaa" not in tracked()
+        time.sleep(1.2)  # the window passes; the next request from anyone sweeps the table
+        assert http.get("/api/x").status_code == 401
+        deadline = time.monotonic() + 5
+        while digest in tracked() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert digest not in tracked() and "address:127.0.0.1" in tracked()
 
 
 def test_headers_body_limit_request_id_and_metrics(http: httpx.Client) -> None:
@@ -90,3 +141,10 @@ def test_cors_allow_list(ingested: Settings, embedder: MiniLMEmbedding, tmp_path
         assert "access-control-allow-origin" not in other.headers
         simple = http.post("/api/ask", json=QUESTION, headers={"origin": "https://news.example"})
         assert simple.headers["access-control-allow-origin"] == "https://news.example"
+
+
+def test_serve_refuses_a_rate_limit_storage_it_cannot_use(ingested: Settings) -> None:
+    env = cli_env(ingested, CITELINE_RATE_LIMIT="5", CITELINE_RATE_LIMIT_STORAGE="nosuch://host")
+    result = citeline(env, "serve", "--port", str(free_port()), timeout=120)
+    assert result.returncode == 1 and "CITELINE_RATE_LIMIT_STORAGE" in result.stderr
+    assert "Traceback" not in result.stderr
