@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     rate_limit_storage: str = Field(
         "memory://", description="`limits` storage URI of the rate-limit counters, e.g. redis://host:6379 (shared)."
     )
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; none by default.",
+    )
     frame_ancestors: str = Field("*", description="Who may frame the chat page (CSP frame-ancestors).")
     max_body_bytes: int = Field(65_536, ge=1024, le=100_000_000, description="Largest request body accepted.")
     log_format: Literal["json", "text"] = Field("json", description="Log lines of `citeline serve`.")
@@ -91,7 +95,7 @@ class Settings(BaseSettings):
     def local_model_path(self) -> Path:
         return self.local_model or self.data_dir / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 
-    @field_validator("cors_origins", "api_keys", mode="before")
+    @field_validator("cors_origins", "api_keys", "trusted_proxies", mode="before")
     @classmethod
     def comma_separated(cls, value: object) -> object:
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value

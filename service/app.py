@@ -90,6 +90,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         rate_limit=RateLimit(settings.rate_limit, settings.rate_burst, settings.rate_limit_storage)
         if settings.rate_limit
         else None,
+        trusted_proxies=settings.trusted_proxies,
         frame_ancestors=settings.frame_ancestors,
     )
     app.add_middleware(RequestContext, metrics=metrics)

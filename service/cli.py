@@ -89,7 +89,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.log_format == "json":
         json_logging()
         logging_options["log_config"] = None  # keep our JSON handler instead of uvicorn's
-    uvicorn.run(app, host=host, port=port, log_level="info", **logging_options)
+    # uvicorn rewrites the client address from X-Forwarded-For for the peers it trusts, 127.0.0.1
+    # unless told otherwise; it must trust exactly the proxies the Guard trusts, or none.
+    proxies = [str(network) for network in settings.trusted_proxies]
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
+        **logging_options,
+    )
     return EXIT_OK
 
 

@@ -8,7 +8,9 @@ SHA-256 digests, so no table or log holds a key itself.
 
 With CITELINE_RATE_LIMIT set, each client gets at most that many requests a minute (`RateLimit`);
 beyond it, a 429 with Retry-After. A client is its key when the key is valid, else its address, so
-failed attempts count against the address they come from.
+failed attempts count against the address they come from. The address is the TCP peer, or, when
+the peer is one of CITELINE_TRUSTED_PROXIES, the rightmost X-Forwarded-For entry that no trusted
+proxy added.
 """
 
 import hashlib
@@ -17,6 +19,7 @@ import json
 import math
 import time
 from collections.abc import Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import NamedTuple
 
 from limits import RateLimitItemPerSecond
@@ -29,6 +32,7 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
+Network = IPv4Network | IPv6Network
 
 
 def html_policy(frame_ancestors: str) -> list[tuple[bytes, bytes]]:
@@ -69,6 +73,28 @@ class RateLimit:
         return max(1, math.ceil(stats.reset_time - time.time()))
 
 
+def trusted(host: str, proxies: Sequence[Network]) -> bool:
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in proxies)
+
+
+def client_address(scope: Scope, proxies: Sequence[Network]) -> str:
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if not trusted(peer, proxies):
+        return peer  # anyone can write X-Forwarded-For; only a trusted proxy's is believed
+    hops = [
+        hop.strip()
+        for name, value in scope["headers"]
+        if name == b"x-forwarded-for"
+        for hop in value.decode("latin-1").split(",")
+    ]
+    # Each proxy appends the address it saw; entries left of the last untrusted one are the client's to invent.
+    return next((hop for hop in reversed(hops) if hop and not trusted(hop, proxies)), peer)
+
+
 class Refusal(NamedTuple):
     status: int
     detail: str
@@ -81,11 +107,13 @@ class Guard:
         app: ASGIApp,
         keys: list[str],
         rate_limit: RateLimit | None,
+        trusted_proxies: Sequence[Network],
         frame_ancestors: str,
     ) -> None:
         self.app = app
         self.key_digests = [key_digest(k.encode()) for k in keys]
         self.rate_limit = rate_limit
+        self.trusted_proxies = trusted_proxies
         self.html_headers = html_policy(frame_ancestors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -129,8 +157,7 @@ class Guard:
         # A failed attempt is counted too (against its address) before it is answered, so keys
         # cannot be guessed at full speed.
         if self.rate_limit:
-            peer = (scope.get("client") or ("unknown", 0))[0]
-            client = f"key:{owner}" if owner else f"address:{peer}"
+            client = f"key:{owner}" if owner else f"address:{client_address(scope, self.trusted_proxies)}"
             if wait := await self.rate_limit.wait(client):
                 return Refusal(429, "too many requests; slow down", [(b"retry-after", str(wait).encode())])
         return failure

@@ -2,6 +2,8 @@
 
 import json
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +18,7 @@ from service.app import create_app
 from service.guard import Guard, RateLimit, key_digest
 from service.observability import REQUEST_ID, JsonFormatter
 from service.pipeline import Pipeline
-from tests.conftest import citeline, cli_env, free_port, serve
+from tests.conftest import REPO, citeline, cli_env, free_port, serve, wait_until_up
 
 QUESTION = {"question": "What did Grushko say about NATO expansion?"}
 
@@ -83,7 +85,7 @@ def test_rate_limit_state_holds_digests_and_forgets_idle_clients() -> None:
         await send({"type": "http.response.body", "body": b""})
 
     rate_limit = RateLimit(per_minute=60, burst=1, storage_uri="memory://")  # one request a second
-    guard = Guard(empty, keys=["tenant-aaaa-1"], rate_limit=rate_limit, frame_ancestors="*")
+    guard = Guard(empty, keys=["tenant-aaaa-1"], rate_limit=rate_limit, trusted_proxies=[], frame_ancestors="*")
     with serve(guard) as url, httpx.Client(base_url=url) as http:
         assert http.get("/api/x", headers=bearer("tenant-aaaa-1")).status_code == 204
         assert http.get("/api/x", headers=bearer("tenant-aaaa-1")).status_code == 429
@@ -141,6 +143,45 @@ def test_cors_allow_list(ingested: Settings, embedder: MiniLMEmbedding, tmp_path
         assert "access-control-allow-origin" not in other.headers
         simple = http.post("/api/ask", json=QUESTION, headers={"origin": "https://news.example"})
         assert simple.headers["access-control-allow-origin"] == "https://news.example"
+
+
+@contextmanager
+def citeline_serve(ingested: Settings, **env: str) -> Iterator[str]:
+    """`citeline serve` in its own process, as deployed; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        env=cli_env(ingested, CITELINE_LOG_FORMAT="text", **env),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_x_forwarded_for_is_believed_only_from_trusted_proxies(ingested: Settings) -> None:
+    def statuses(url: str, *forwarded: str) -> list[int]:
+        with httpx.Client(base_url=url) as http:
+            return [
+                http.get("/api/sources/nope.txt", headers={"x-forwarded-for": f} if f else {}).status_code
+                for f in forwarded
+            ]
+
+    with (
+        citeline_serve(ingested, CITELINE_RATE_LIMIT="2") as direct,
+        citeline_serve(ingested, CITELINE_RATE_LIMIT="2", CITELINE_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8") as proxied,
+    ):
+        # No trusted proxies: a new X-Forwarded-For per request is still the same client.
+        assert statuses(direct, "203.0.113.1", "203.0.113.2", "203.0.113.3") == [404, 404, 429]
+        # Behind a trusted proxy, the client is the rightmost address no trusted proxy added; what
+        # a client writes to the left of it changes nothing.
+        assert statuses(proxied, "203.0.113.1", "203.0.113.1, 10.1.2.3") == [404, 404]
+        assert statuses(proxied, "198.51.100.7, 203.0.113.1", "203.0.113.2", "") == [429, 404, 404]
 
 
 def test_serve_refuses_a_rate_limit_storage_it_cannot_use(ingested: Settings) -> None:
