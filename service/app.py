@@ -70,7 +70,8 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         title="citeline",
         summary="Answers over a news corpus; every sentence cites verbatim source lines.",
         version="0.1.0",
-        max_body_size=settings.max_body_bytes,
+        # No max_body_size: FastAPI's limit answers a too-large Content-Length in plain text, from
+        # outside every middleware (no request id, headers, log or metric); the Guard limits bodies.
     )
     app.state.pipeline = pipeline
     metrics = Metrics()
@@ -91,6 +92,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         if settings.rate_limit
         else None,
         trusted_proxies=settings.trusted_proxies,
+        max_body_bytes=settings.max_body_bytes,
         frame_ancestors=settings.frame_ancestors,
     )
     app.add_middleware(RequestContext, metrics=metrics)

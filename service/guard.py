@@ -1,5 +1,5 @@
-"""Access control and limits in front of the API: optional API keys, per-client rate limiting,
-and security headers on every response.
+"""Access control and limits in front of the app: optional API keys, per-client rate limiting, a
+request body limit, and security headers on every response.
 
 With CITELINE_API_KEYS set, every /api/, /v1/ and /metrics request needs
 `Authorization: Bearer <key>`: none is a 401, a wrong one a 403. /healthz, the chat page and its
@@ -25,6 +25,7 @@ from typing import NamedTuple
 from limits import RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROTECTED = ("/api/", "/v1/", "/metrics")
@@ -95,6 +96,31 @@ def client_address(scope: Scope, proxies: Sequence[Network]) -> str:
     return next((hop for hop in reversed(hops) if hop and not trusted(hop, proxies)), peer)
 
 
+class BodyTooLarge(HTTPException):
+    """Raised from `receive`, inside the app, so it is answered as every other error is."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is too large: at most {limit} bytes")
+
+
+def limit_body(scope: Scope, receive: Receive, limit: int) -> Receive:
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    too_large = declared.isdigit() and int(declared) > limit  # refused before a byte of it is read
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        if too_large:
+            raise BodyTooLarge(limit)
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:  # chunked, or more than declared
+            raise BodyTooLarge(limit)
+        return message
+
+    return limited
+
+
 class Refusal(NamedTuple):
     status: int
     detail: str
@@ -108,12 +134,14 @@ class Guard:
         keys: list[str],
         rate_limit: RateLimit | None,
         trusted_proxies: Sequence[Network],
+        max_body_bytes: int,
         frame_ancestors: str,
     ) -> None:
         self.app = app
         self.key_digests = [key_digest(k.encode()) for k in keys]
         self.rate_limit = rate_limit
         self.trusted_proxies = trusted_proxies
+        self.max_body_bytes = max_body_bytes
         self.html_headers = html_policy(frame_ancestors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -135,7 +163,7 @@ class Guard:
             if refusal:
                 await self.refuse(with_headers, refusal)
                 return
-        await self.app(scope, receive, with_headers)
+        await self.app(scope, limit_body(scope, receive, self.max_body_bytes), with_headers)
 
     async def admit(self, scope: Scope) -> Refusal | None:
         """None when the request may go on; else why not."""

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
@@ -85,7 +86,14 @@ def test_rate_limit_state_holds_digests_and_forgets_idle_clients() -> None:
         await send({"type": "http.response.body", "body": b""})
 
     rate_limit = RateLimit(per_minute=60, burst=1, storage_uri="memory://")  # one request a second
-    guard = Guard(empty, keys=["tenant-aaaa-1"], rate_limit=rate_limit, trusted_proxies=[], frame_ancestors="*")
+    guard = Guard(
+        empty,
+        keys=["tenant-aaaa-1"],
+        rate_limit=rate_limit,
+        trusted_proxies=[],
+        max_body_bytes=1024,
+        frame_ancestors="*",
+    )
     with serve(guard) as url, httpx.Client(base_url=url) as http:
         assert http.get("/api/x", headers=bearer("tenant-aaaa-1")).status_code == 204
         assert http.get("/api/x", headers=bearer("tenant-aaaa-1")).status_code == 429
@@ -121,6 +129,44 @@ def test_headers_body_limit_request_id_and_metrics(http: httpx.Client) -> None:
     assert 'citeline_requests_total{method="POST",route="/api/ask",status="200"}' in metrics
     assert 'citeline_answers_total{outcome="answered"}' in metrics and 'outcome="refused"' in metrics
     assert 'citeline_request_seconds_bucket{le="0.1",route="/api/ask"}' in metrics
+
+
+class JsonLines(logging.Handler):
+    """The JSON lines `citeline serve` would print."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+def test_a_body_too_large_is_answered_like_every_error(
+    ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="citeline.access")
+    log = JsonLines()
+    logging.getLogger("citeline.access").addHandler(log)
+    huge = b'{"question": "' + b"x" * 200_000 + b'"}'
+    json_body = {"content-type": "application/json"}
+    try:
+        with client_for(ingested, embedder, tmp_path) as http:
+            declared = http.post("/api/ask", content=huge, headers=json_body)  # with Content-Length
+            chunked = http.post("/api/ask", content=iter([huge]), headers=json_body)
+            metrics = http.get("/metrics").text
+    finally:
+        logging.getLogger("citeline.access").removeHandler(log)
+    assert "content-length" in declared.request.headers and "content-length" not in chunked.request.headers
+    for response in (declared, chunked):
+        assert response.status_code == 413
+        assert response.json() == {"detail": "the request body is too large: at most 65536 bytes"}
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        request_id = response.headers["x-request-id"]
+        assert any(line["request_id"] == request_id and line["status"] == 413 for line in log.lines)
+    assert 'citeline_requests_total{method="POST",route="/api/ask",status="413"} 2.0' in metrics
 
 
 def test_json_log_lines_carry_the_request_id() -> None:
