@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     history_turns: int = Field(6, ge=0, le=100, description="Most recent turns used to read a follow-up.")
     history_tokens: int = Field(1000, ge=0, le=100_000, description="Token budget (tiktoken) of the history used.")
     max_kept_turns: int = Field(50, ge=1, le=10_000, description="Turns kept per conversation.")
+    conversation_retention_days: float = Field(
+        30, ge=0, le=36_500, description="Conversations idle this long are deleted; 0 = kept forever."
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser (comma-separated)."
     )

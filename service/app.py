@@ -114,19 +114,19 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         app.add_exception_handler(kind, known_or_unexpected)
 
     @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES, tags=["answers"])
-    def ask(request: AskRequest) -> AskResponse:
+    def ask(request: AskRequest, http: Request) -> AskResponse:
         """Answer a question from the corpus; every sentence carries a verified citation.
         With a `conversation_id`, the question may lean on that conversation's earlier turns."""
-        response = pipeline.ask(request)
+        response = pipeline.ask(request, http.state.owner)
         metrics.answer(response.answered, len(response.verification.removed))
         return response
 
     @app.post("/api/ask/stream", response_class=EventSourceResponse, responses=ERROR_RESPONSES, tags=["answers"])
-    async def ask_stream(request: AskRequest) -> AsyncIterator[ServerSentEvent]:
+    async def ask_stream(request: AskRequest, http: Request) -> AsyncIterator[ServerSentEvent]:
         """The same answer as Server-Sent Events: `delta` events with text, then one `done` event
         carrying the full response (as `/api/ask` returns it), or one `error` event."""
         try:
-            response = await run_in_threadpool(pipeline.ask, request)
+            response = await run_in_threadpool(pipeline.ask, request, http.state.owner)
         except Exception as exc:  # reported in-stream: the stream has already begun
             status, message = error_status(exc)
             if status == 500:
@@ -143,10 +143,12 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         "/api/conversations/{conversation_id}", response_model=Conversation, responses=ERROR_RESPONSES, tags=["answers"]
     )
     def conversation(
+        http: Request,
         conversation_id: str = PathParam(max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$"),
     ) -> Conversation:
-        """A conversation's turns, with each answer's citations as they were given."""
-        turns = pipeline.conversations.turns(conversation_id)
+        """A conversation's turns, with each answer's citations as they were given (only to the
+        key that started it)."""
+        turns = pipeline.conversations.turns(conversation_id, http.state.owner)
         return Conversation(
             conversation_id=conversation_id,
             turns=[ConversationTurn.model_validate(t.model_dump()) for t in turns],

@@ -4,7 +4,8 @@ request body limit, and security headers on every response.
 With CITELINE_API_KEYS set, every /api/, /v1/ and /metrics request needs
 `Authorization: Bearer <key>`: none is a 401, a wrong one a 403. /healthz, the chat page and its
 static files stay open (the page sends the key it was given). Keys are held and compared as
-SHA-256 digests, so no table or log holds a key itself.
+SHA-256 digests, so no table or log holds a key itself; the caller's digest (None without keys)
+reaches the routes as `request.state.owner`, the owner of the conversations it starts.
 
 With CITELINE_RATE_LIMIT set, each client gets at most that many requests a minute (`RateLimit`);
 beyond it, a 429 with Retry-After. A client is its key when the key is valid, else its address, so
@@ -166,7 +167,7 @@ class Guard:
         await self.app(scope, limit_body(scope, receive, self.max_body_bytes), with_headers)
 
     async def admit(self, scope: Scope) -> Refusal | None:
-        """None when the request may go on; else why not."""
+        """None when the request may go on, with its caller's key digest in scope["state"]; else why not."""
         owner, failure = None, None
         if self.key_digests:
             auth = dict(scope["headers"]).get(b"authorization", b"")
@@ -188,7 +189,10 @@ class Guard:
             client = f"key:{owner}" if owner else f"address:{client_address(scope, self.trusted_proxies)}"
             if wait := await self.rate_limit.wait(client):
                 return Refusal(429, "too many requests; slow down", [(b"retry-after", str(wait).encode())])
-        return failure
+        if failure:
+            return failure
+        scope.setdefault("state", {})["owner"] = owner
+        return None
 
     @staticmethod
     async def refuse(send: Send, refusal: Refusal) -> None:

@@ -55,7 +55,9 @@ class Pipeline:
         self._checked = time.monotonic()
         self._reloading = threading.Lock()
         self.library = SourceLibrary(settings.corpus_dir)
-        self.conversations = conversations or ConversationStore(settings.conversations_path, settings.max_kept_turns)
+        self.conversations = conversations or ConversationStore(
+            settings.conversations_path, settings.max_kept_turns, settings.conversation_retention_days
+        )
         self._generative: GenerativeAnswerer | None = None
 
     @classmethod
@@ -74,9 +76,9 @@ class Pipeline:
             raise InvalidQuestion(f"question is too long: {len(text)} characters, at most {MAX_QUESTION_CHARS}")
         return text
 
-    def history(self, conversation_id: str) -> list[Turn]:
+    def history(self, conversation_id: str, owner: str | None = None) -> list[Turn]:
         """The most recent turns that fit the history budget (turn count and tokens)."""
-        turns = self.conversations.turns(conversation_id, last=self.settings.history_turns)
+        turns = self.conversations.turns(conversation_id, owner, last=self.settings.history_turns)
         kept: list[Turn] = []
         budget = self.settings.history_tokens
         for turn in reversed(turns):
@@ -182,12 +184,13 @@ class Pipeline:
             self._generative = GenerativeAnswerer(make_llm(self.settings), self.settings, SupportJudge(self.embedder))
         return self._generative
 
-    def ask(self, request: AskRequest) -> AskResponse:
-        """An answer within a stored conversation (a new one when no id is given)."""
+    def ask(self, request: AskRequest, owner: str | None = None) -> AskResponse:
+        """An answer within a stored conversation (a new one when no id is given) that belongs to
+        `owner`, the caller's key digest (None without keys): to others it does not exist."""
         text = self.check_question(request.question)
         conversation_id = request.conversation_id
-        history = self.history(conversation_id) if conversation_id else []
-        conversation_id = conversation_id or self.conversations.create()
+        history = self.history(conversation_id, owner) if conversation_id else []
+        conversation_id = conversation_id or self.conversations.new_id()
         response = self.answer(text, history, request.top_k)
         self.conversations.append(
             conversation_id,
@@ -199,5 +202,6 @@ class Pipeline:
                 citations=response.citations,
                 created=time.time(),
             ),
+            owner,
         )
         return response.model_copy(update={"conversation_id": conversation_id})

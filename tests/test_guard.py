@@ -14,21 +14,11 @@ import pytest
 
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
-from ingest.store import UnitStore
-from service.app import create_app
 from service.guard import Guard, RateLimit, key_digest
 from service.observability import REQUEST_ID, JsonFormatter
-from service.pipeline import Pipeline
-from tests.conftest import REPO, citeline, cli_env, free_port, serve, wait_until_up
+from tests.conftest import REPO, citeline, cli_env, client_for, free_port, serve, wait_until_up
 
 QUESTION = {"question": "What did Grushko say about NATO expansion?"}
-
-
-@contextmanager
-def client_for(ingested: Settings, embedder: MiniLMEmbedding, tmp: Path, **settings: object) -> Iterator[httpx.Client]:
-    config = ingested.model_copy(update={"conversations_db": tmp / "c.db", **settings})
-    with serve(create_app(Pipeline(config, UnitStore(config), embedder))) as url, httpx.Client(base_url=url) as c:
-        yield c
 
 
 def test_api_keys(ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path) -> None:
