@@ -118,7 +118,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         """Answer a question from the corpus; every sentence carries a verified citation.
         With a `conversation_id`, the question may lean on that conversation's earlier turns."""
         response = pipeline.ask(request, http.state.owner)
-        metrics.answer(response.answered, len(response.verification.removed))
+        metrics.answer(response)
         return response
 
     @app.post("/api/ask/stream", response_class=EventSourceResponse, responses=ERROR_RESPONSES, tags=["answers"])
@@ -133,7 +133,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
                 log.exception("unhandled error while streaming")
             yield ServerSentEvent(event="error", data={"status": status, "detail": message})
             return
-        metrics.answer(response.answered, len(response.verification.removed))
+        metrics.answer(response)
         for piece in stream_pieces(response.answer):
             yield ServerSentEvent(event="delta", data={"text": piece})
             await asyncio.sleep(STREAM_PAUSE_S)
@@ -168,12 +168,18 @@ def create_app(pipeline: Pipeline) -> FastAPI:
 
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["operations"])
     def healthz() -> Health | JSONResponse:
-        """ok when Chroma answers; degraded (503) when it does not."""
-        store = "server" if pipeline.settings.chroma_url else "embedded"
+        """ok; degraded with a 503 while Chroma does not answer; degraded with a 200 while answers
+        cannot be saved (they are still given, so the service stays in rotation)."""
+        unsaved = pipeline.conversations.write_error
+        health = Health(
+            status="degraded" if unsaved else "ok",
+            units=len(pipeline.index),
+            store="server" if pipeline.settings.chroma_url else "embedded",
+            conversations=f"cannot be saved: {unsaved}" if unsaved else "ok",
+        )
         if not pipeline.store.reachable():
-            degraded = Health(status="degraded", units=len(pipeline.index), store=store)
-            return JSONResponse(status_code=503, content=degraded.model_dump())
-        return Health(status="ok", units=len(pipeline.index), store=store)
+            return JSONResponse(status_code=503, content={**health.model_dump(), "status": "degraded"})
+        return health
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def prometheus() -> Response:

@@ -64,7 +64,7 @@ class ConversationNotFound(Exception):
 
 
 class ConversationStoreError(Exception):
-    """The database cannot be opened or written: a clear start-up error, never silent loss."""
+    """The database cannot be opened (a clear start-up error) or written (said, never silent)."""
 
 
 class ConversationStore:
@@ -73,6 +73,7 @@ class ConversationStore:
         self.max_turns = max_turns
         self.retention_days = retention_days
         self._pruned = -math.inf
+        self.write_error: str | None = None  # why the last write failed, until one succeeds
         self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +141,14 @@ class ConversationStore:
 
     def append(self, conversation_id: str, turn: Turn, owner: str | None = None) -> None:
         """Add a turn to `owner`'s conversation, starting it if it is new."""
+        try:
+            self._append(conversation_id, turn, owner)
+        except (sqlite3.Error, OSError) as exc:
+            self.write_error = str(exc)
+            raise ConversationStoreError(f"conversation database {self.path} cannot be written: {exc}") from exc
+        self.write_error = None
+
+    def _append(self, conversation_id: str, turn: Turn, owner: str | None) -> None:
         citations = json.dumps([c.model_dump() for c in turn.citations], ensure_ascii=False)
         with self._transaction() as db:
             self._prune_when_due(db)

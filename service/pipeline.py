@@ -13,7 +13,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service import extractive
 from service.condense import condense
-from service.conversations import ConversationStore, Turn
+from service.conversations import ConversationStore, ConversationStoreError, Turn
 from service.corpus_index import CorpusIndex
 from service.followup import rewrite
 from service.generative import GenerativeAnswerer
@@ -192,16 +192,18 @@ class Pipeline:
         history = self.history(conversation_id, owner) if conversation_id else []
         conversation_id = conversation_id or self.conversations.new_id()
         response = self.answer(text, history, request.top_k)
-        self.conversations.append(
-            conversation_id,
-            Turn(
-                question=text,
-                rewritten_question=response.rewritten_question,
-                answer=response.answer,
-                answered=response.answered,
-                citations=response.citations,
-                created=time.time(),
-            ),
-            owner,
+        turn = Turn(
+            question=text,
+            rewritten_question=response.rewritten_question,
+            answer=response.answer,
+            answered=response.answered,
+            citations=response.citations,
+            created=time.time(),
         )
+        try:
+            self.conversations.append(conversation_id, turn, owner)
+        except ConversationStoreError as exc:
+            # The answer is computed and verified: it is given, marked as not saved, not lost to a 500.
+            log.error("answer given but not saved: %s", exc)
+            return response.model_copy(update={"conversation_id": conversation_id, "saved": False})
         return response.model_copy(update={"conversation_id": conversation_id})

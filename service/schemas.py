@@ -83,6 +83,11 @@ class AskResponse(BaseModel):
     rewritten_question: str = Field(description="The standalone question answered (follow-ups resolved).")
     retrieved: list[Retrieved] = Field(default_factory=list)
     verification: Verification
+    saved: bool = Field(
+        True,
+        description="False when the turn could not be stored (the database cannot be written): the answer "
+        "stands, but the conversation does not hold it.",
+    )
 
 
 class ConversationTurn(BaseModel):
@@ -110,9 +115,10 @@ class SourceDocument(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded while Chroma does not answer or answers cannot be saved.")
     units: int
     store: str
+    conversations: str = Field("ok", description="ok, or why the conversation database cannot be written.")
 
 
 class ErrorBody(BaseModel):

@@ -2,8 +2,11 @@
 
 import json
 import sqlite3
+import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -246,3 +249,61 @@ def test_a_turn_cannot_be_added_to_someone_elses_conversation(tmp_path: Path) ->
     with pytest.raises(ConversationNotFound):
         store.append("c1", turn("yours?"), owner="digest-b")
     assert [t.question for t in store.turns("c1", "digest-a")] == ["mine?"]
+
+
+@contextmanager
+def small_disk(path: Path, size: str = "2m") -> Iterator[Path]:
+    """A real filesystem of `size` at `path`, to fill up (mounting needs root, as CI has)."""
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs to fill (root needed): {mounted.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "--lazy", str(path)], check=True)  # the server's threads may hold the file
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as out:
+        try:
+            while out.write(b"\0" * 65536):
+                pass
+        except OSError:  # ENOSPC: the disk is full
+            pass
+    return filler
+
+
+def test_a_full_disk_still_answers_says_it_was_not_saved_and_degrades_health(
+    ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        small_disk(tmp_path / "disk") as disk,
+        client_for(ingested, embedder, tmp_path, conversations_db=disk / "c.db") as http,
+    ):
+        first = ask(http, "What did Stoltenberg say about Ukraine's membership?")
+        assert first["saved"] and http.get("/healthz").json()["status"] == "ok"
+        filler = fill(disk)
+
+        follow = ask(http, "What about Grushko?", conversation_id=first["conversation_id"])
+        assert follow["answered"] and follow["citations"] and follow["saved"] is False
+        assert ask(http, "What did Grushko say about NATO expansion?")["saved"] is False
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert errors and all("database or disk is full" in e for e in errors)
+        assert "cannot rollback" not in caplog.text
+        health = http.get("/healthz")
+        assert health.status_code == 200 and health.json()["status"] == "degraded"
+        assert "disk is full" in health.json()["conversations"]
+        assert 'citeline_answers_total{outcome="not_saved"} 2.0' in http.get("/metrics").text
+        turns = http.get(f"/api/conversations/{first['conversation_id']}").json()["turns"]
+        assert len(turns) == 1  # what was saved is intact
+
+        filler.unlink()
+        assert ask(http, "What about Grushko?", conversation_id=first["conversation_id"])["saved"]
+        assert http.get("/healthz").json() | {"units": 0} == {
+            "status": "ok",
+            "units": 0,
+            "store": "embedded",
+            "conversations": "ok",
+        }
