@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     history_turns: int = Field(6, ge=0, le=100, description="Most recent turns used to read a follow-up.")
     history_tokens: int = Field(1000, ge=0, le=100_000, description="Token budget (tiktoken) of the history used.")
     max_kept_turns: int = Field(50, ge=1, le=10_000, description="Turns kept per conversation.")
+    conversation_retention_days: float = Field(
+        30, ge=0, le=36_500, description="Conversations idle this long are deleted; 0 = kept forever."
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser (comma-separated)."
     )
@@ -66,7 +69,16 @@ class Settings(BaseSettings):
         default_factory=list, description="Comma-separated API keys; when set, API routes need a Bearer key."
     )
     rate_limit: int = Field(0, ge=0, le=1_000_000, description="Requests per minute per client; 0 = no limit.")
-    rate_burst: int = Field(30, ge=1, le=100_000, description="Requests a client may make at once.")
+    rate_burst: int | None = Field(
+        None, ge=1, le=1_000_000, description="Requests a client may make at once; unset = the per-minute rate."
+    )
+    rate_limit_storage: str = Field(
+        "memory://", description="`limits` storage URI of the rate-limit counters, e.g. redis://host:6379 (shared)."
+    )
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; none by default.",
+    )
     frame_ancestors: str = Field("*", description="Who may frame the chat page (CSP frame-ancestors).")
     max_body_bytes: int = Field(65_536, ge=1024, le=100_000_000, description="Largest request body accepted.")
     log_format: Literal["json", "text"] = Field("json", description="Log lines of `citeline serve`.")
@@ -86,7 +98,7 @@ class Settings(BaseSettings):
     def local_model_path(self) -> Path:
         return self.local_model or self.data_dir / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 
-    @field_validator("cors_origins", "api_keys", mode="before")
+    @field_validator("cors_origins", "api_keys", "trusted_proxies", mode="before")
     @classmethod
     def comma_separated(cls, value: object) -> object:
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from ingest.store import StoreUnavailable
 from service import docs, openai_compat
 from service.conversations import ConversationNotFound
-from service.guard import Guard
+from service.guard import Guard, RateLimit
 from service.llm import LLMUnavailable
 from service.observability import Metrics, RequestContext
 from service.pipeline import InvalidQuestion, Pipeline
@@ -70,7 +70,8 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         title="citeline",
         summary="Answers over a news corpus; every sentence cites verbatim source lines.",
         version="0.1.0",
-        max_body_size=settings.max_body_bytes,
+        # No max_body_size: FastAPI's limit answers a too-large Content-Length in plain text, from
+        # outside every middleware (no request id, headers, log or metric); the Guard limits bodies.
         docs_url=None,  # FastAPI's docs pages need a CDN and inline scripts: service/docs.py serves ours
         redoc_url=None,
     )
@@ -88,8 +89,12 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     app.add_middleware(
         Guard,
         keys=settings.api_keys,
-        per_minute=settings.rate_limit,
-        burst=settings.rate_burst,
+        # Built here, not on the first request, so that a bad storage URI stops start-up.
+        rate_limit=RateLimit(settings.rate_limit, settings.rate_burst, settings.rate_limit_storage)
+        if settings.rate_limit
+        else None,
+        trusted_proxies=settings.trusted_proxies,
+        max_body_bytes=settings.max_body_bytes,
         frame_ancestors=settings.frame_ancestors,
     )
     app.add_middleware(RequestContext, metrics=metrics)
@@ -111,26 +116,26 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         app.add_exception_handler(kind, known_or_unexpected)
 
     @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES, tags=["answers"])
-    def ask(request: AskRequest) -> AskResponse:
+    def ask(request: AskRequest, http: Request) -> AskResponse:
         """Answer a question from the corpus; every sentence carries a verified citation.
         With a `conversation_id`, the question may lean on that conversation's earlier turns."""
-        response = pipeline.ask(request)
-        metrics.answer(response.answered, len(response.verification.removed))
+        response = pipeline.ask(request, http.state.owner)
+        metrics.answer(response)
         return response
 
     @app.post("/api/ask/stream", response_class=EventSourceResponse, responses=ERROR_RESPONSES, tags=["answers"])
-    async def ask_stream(request: AskRequest) -> AsyncIterator[ServerSentEvent]:
+    async def ask_stream(request: AskRequest, http: Request) -> AsyncIterator[ServerSentEvent]:
         """The same answer as Server-Sent Events: `delta` events with text, then one `done` event
         carrying the full response (as `/api/ask` returns it), or one `error` event."""
         try:
-            response = await run_in_threadpool(pipeline.ask, request)
+            response = await run_in_threadpool(pipeline.ask, request, http.state.owner)
         except Exception as exc:  # reported in-stream: the stream has already begun
             status, message = error_status(exc)
             if status == 500:
                 log.exception("unhandled error while streaming")
             yield ServerSentEvent(event="error", data={"status": status, "detail": message})
             return
-        metrics.answer(response.answered, len(response.verification.removed))
+        metrics.answer(response)
         for piece in stream_pieces(response.answer):
             yield ServerSentEvent(event="delta", data={"text": piece})
             await asyncio.sleep(STREAM_PAUSE_S)
@@ -140,10 +145,12 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         "/api/conversations/{conversation_id}", response_model=Conversation, responses=ERROR_RESPONSES, tags=["answers"]
     )
     def conversation(
+        http: Request,
         conversation_id: str = PathParam(max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$"),
     ) -> Conversation:
-        """A conversation's turns, with each answer's citations as they were given."""
-        turns = pipeline.conversations.turns(conversation_id)
+        """A conversation's turns, with each answer's citations as they were given (only to the
+        key that started it)."""
+        turns = pipeline.conversations.turns(conversation_id, http.state.owner)
         return Conversation(
             conversation_id=conversation_id,
             turns=[ConversationTurn.model_validate(t.model_dump()) for t in turns],
@@ -163,19 +170,26 @@ def create_app(pipeline: Pipeline) -> FastAPI:
 
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["operations"])
     def healthz() -> Health | JSONResponse:
-        """ok when questions can be answered; degraded (503), saying why, when they cannot: Chroma
-        does not answer or its files are gone, or the index is empty."""
-        store = "server" if pipeline.settings.chroma_url else "embedded"
+        """ok when questions can be answered; degraded with a 503, saying why, when they cannot
+        (Chroma does not answer or its files are gone, or the index is empty); degraded with a 200
+        while answers cannot be saved (they are still given, so the service stays in rotation)."""
         units = len(pipeline.index)
+        unsaved = pipeline.conversations.write_error
         problem = ""
         if not pipeline.store.reachable():
             problem = "the vector store is unavailable"
         elif not units:
             problem = "the index is empty: run `citeline ingest`"
+        health = Health(
+            status="degraded" if problem or unsaved else "ok",
+            units=units,
+            store="server" if pipeline.settings.chroma_url else "embedded",
+            conversations=f"cannot be saved: {unsaved}" if unsaved else "ok",
+            detail=problem,
+        )
         if problem:
-            degraded = Health(status="degraded", units=units, store=store, detail=problem)
-            return JSONResponse(status_code=503, content=degraded.model_dump())
-        return Health(status="ok", units=units, store=store)
+            return JSONResponse(status_code=503, content=health.model_dump())
+        return health
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def prometheus() -> Response:

@@ -62,6 +62,7 @@ def _pipeline(settings: Settings):  # noqa: ANN202 - imported lazily to keep `--
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from limits.errors import ConfigurationError
 
     from ingest.store import StoreUnavailable
     from service.app import create_app
@@ -76,6 +77,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if not len(pipeline.index):
         print("citeline serve: the index is empty; run `citeline ingest` first", file=sys.stderr)
+    try:
+        app = create_app(pipeline)
+    except ConfigurationError as exc:  # an unknown scheme, or its client library is not installed
+        print(f"citeline serve: CITELINE_RATE_LIMIT_STORAGE: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"citeline: {len(pipeline.index)} units; serving on http://{host}:{port} (API docs at /docs)")
@@ -83,7 +89,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.log_format == "json":
         json_logging()
         logging_options["log_config"] = None  # keep our JSON handler instead of uvicorn's
-    uvicorn.run(create_app(pipeline), host=host, port=port, log_level="info", **logging_options)
+    # uvicorn rewrites the client address from X-Forwarded-For for the peers it trusts, 127.0.0.1
+    # unless told otherwise; it must trust exactly the proxies the Guard trusts, or none.
+    proxies = [str(network) for network in settings.trusted_proxies]
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
+        **logging_options,
+    )
     return EXIT_OK
 
 

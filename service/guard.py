@@ -1,19 +1,32 @@
-"""Access control and limits in front of the API: optional API keys, per-client rate limiting,
-and security headers on every response.
+"""Access control and limits in front of the app: optional API keys, per-client rate limiting, a
+request body limit, and security headers on every response.
 
 With CITELINE_API_KEYS set, every /api/, /v1/ and /metrics request needs
 `Authorization: Bearer <key>`: none is a 401, a wrong one a 403. /healthz, the chat page and its
-static files stay open (the page sends the key it was given). With CITELINE_RATE_LIMIT set, each
-client (its key, else its address) gets that many requests a minute, in a token bucket; beyond
-it, a 429 with Retry-After.
+static files stay open (the page sends the key it was given). Keys are held and compared as
+SHA-256 digests, so no table or log holds a key itself; the caller's digest (None without keys)
+reaches the routes as `request.state.owner`, the owner of the conversations it starts.
+
+With CITELINE_RATE_LIMIT set, each client gets at most that many requests a minute (`RateLimit`);
+beyond it, a 429 with Retry-After. A client is its key when the key is valid, else its address, so
+failed attempts count against the address they come from. The address is the TCP peer, or, when
+the peer is one of CITELINE_TRUSTED_PROXIES, the rightmost X-Forwarded-For entry that no trusted
+proxy added.
 """
 
+import hashlib
 import hmac
 import json
 import math
-import threading
 import time
+from collections.abc import Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
+from typing import NamedTuple
 
+from limits import RateLimitItemPerSecond
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROTECTED = ("/api/", "/v1/", "/metrics")
@@ -21,6 +34,7 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
+Network = IPv4Network | IPv6Network
 
 
 # What the API docs' viewers (service/docs.py: the fastapi-offline bundles) need beyond our own
@@ -51,31 +65,107 @@ def html_policy(frame_ancestors: str, path: str = "/") -> list[tuple[bytes, byte
     return [(b"content-security-policy", csp.encode())]
 
 
-class TokenBuckets:
-    def __init__(self, per_minute: int, burst: int) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = max(burst, 1)
-        self.buckets: dict[str, tuple[float, float]] = {}
-        self.lock = threading.Lock()
+def key_digest(key: bytes) -> str:
+    """What stands for a key in memory, logs and the conversation store: never the key itself."""
+    return hashlib.sha256(key).hexdigest()
 
-    def take(self, client: str) -> float:
-        """0 when allowed; otherwise the seconds until a request would be."""
-        now = time.monotonic()
-        with self.lock:
-            tokens, stamp = self.buckets.get(client, (float(self.burst), now))
-            tokens = min(self.burst, tokens + (now - stamp) * self.rate)
-            if tokens >= 1:
-                self.buckets[client] = (tokens - 1, now)
-                return 0.0
-            self.buckets[client] = (tokens, now)
-            return (1 - tokens) / self.rate
+
+class RateLimit:
+    """At most `burst` requests per client in any window of `burst / per_minute` minutes (rounded
+    up to whole seconds): never more than `burst` at once, never more than `per_minute` a minute
+    over time. Without a burst the window is one minute and the limit exactly `per_minute`.
+
+    `limits`' moving window counts every request in the window exactly (a fixed window lets twice
+    the limit through across a window edge). Its state lives in a `limits` storage: in-process
+    memory by default, or e.g. Redis so that several services share one limit. The asynchronous
+    storages are used because this runs on the event loop, and because their memory storage drops
+    a client's entries once they leave the window and then the client itself, so idle clients cost
+    nothing (the synchronous one, in limits 5.8.0, keeps an empty list per client for ever).
+    """
+
+    def __init__(self, per_minute: int, burst: int | None, storage_uri: str) -> None:
+        burst = burst or per_minute
+        self.item = RateLimitItemPerSecond(burst, math.ceil(60 * burst / per_minute))
+        # `limits` names its asyncio storages async+<scheme>; the setting takes the usual URI.
+        self.storage = storage_from_string(storage_uri if storage_uri.startswith("async+") else f"async+{storage_uri}")
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    async def wait(self, client: str) -> int:
+        """0 when the client may go ahead (the request is counted); else seconds until it may."""
+        if await self.limiter.hit(self.item, client):
+            return 0
+        stats = await self.limiter.get_window_stats(self.item, client)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def trusted(host: str, proxies: Sequence[Network]) -> bool:
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in proxies)
+
+
+def client_address(scope: Scope, proxies: Sequence[Network]) -> str:
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if not trusted(peer, proxies):
+        return peer  # anyone can write X-Forwarded-For; only a trusted proxy's is believed
+    hops = [
+        hop.strip()
+        for name, value in scope["headers"]
+        if name == b"x-forwarded-for"
+        for hop in value.decode("latin-1").split(",")
+    ]
+    # Each proxy appends the address it saw; entries left of the last untrusted one are the client's to invent.
+    return next((hop for hop in reversed(hops) if hop and not trusted(hop, proxies)), peer)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive`, inside the app, so it is answered as every other error is."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is too large: at most {limit} bytes")
+
+
+def limit_body(scope: Scope, receive: Receive, limit: int) -> Receive:
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    too_large = declared.isdigit() and int(declared) > limit  # refused before a byte of it is read
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        if too_large:
+            raise BodyTooLarge(limit)
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:  # chunked, or more than declared
+            raise BodyTooLarge(limit)
+        return message
+
+    return limited
+
+
+class Refusal(NamedTuple):
+    status: int
+    detail: str
+    headers: Sequence[tuple[bytes, bytes]] = ()
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, keys: list[str], per_minute: int, burst: int, frame_ancestors: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        keys: list[str],
+        rate_limit: RateLimit | None,
+        trusted_proxies: Sequence[Network],
+        max_body_bytes: int,
+        frame_ancestors: str,
+    ) -> None:
         self.app = app
-        self.keys = [k.encode() for k in keys]
-        self.buckets = TokenBuckets(per_minute, burst) if per_minute else None
+        self.key_digests = [key_digest(k.encode()) for k in keys]
+        self.rate_limit = rate_limit
+        self.trusted_proxies = trusted_proxies
+        self.max_body_bytes = max_body_bytes
         self.frame_ancestors = frame_ancestors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,48 +182,52 @@ class Guard:
                 message["headers"] = headers
             await send(message)
 
-        path = scope["path"]
-        if path.startswith(PROTECTED) and scope["method"] != "OPTIONS":
-            client = scope.get("client") or ("unknown", 0)
-            identity = client[0]
-            if self.keys:
-                auth = dict(scope["headers"]).get(b"authorization", b"")
-                if not auth.lower().startswith(b"bearer "):
-                    await self.refuse(
-                        with_headers,
-                        401,
-                        "an API key is required: Authorization: Bearer <key>",
-                        [(b"www-authenticate", b'Bearer realm="citeline"')],
-                    )
-                    return
-                given = auth[7:].strip()
-                if not any(hmac.compare_digest(given, key) for key in self.keys):
-                    await self.refuse(with_headers, 403, "this API key is not valid")
-                    return
-                identity = "key:" + given.decode("latin-1")[:8]
-            if self.buckets:
-                wait = self.buckets.take(identity)
-                if wait:
-                    await self.refuse(
-                        with_headers,
-                        429,
-                        "too many requests; slow down",
-                        [(b"retry-after", str(math.ceil(wait)).encode())],
-                    )
-                    return
-        await self.app(scope, receive, with_headers)
+        if scope["path"].startswith(PROTECTED) and scope["method"] != "OPTIONS":
+            refusal = await self.admit(scope)
+            if refusal:
+                await self.refuse(with_headers, refusal)
+                return
+        await self.app(scope, limit_body(scope, receive, self.max_body_bytes), with_headers)
+
+    async def admit(self, scope: Scope) -> Refusal | None:
+        """None when the request may go on, with its caller's key digest in scope["state"]; else why not."""
+        owner, failure = None, None
+        if self.key_digests:
+            auth = dict(scope["headers"]).get(b"authorization", b"")
+            if not auth.lower().startswith(b"bearer "):
+                failure = Refusal(
+                    401,
+                    "an API key is required: Authorization: Bearer <key>",
+                    [(b"www-authenticate", b'Bearer realm="citeline"')],
+                )
+            else:
+                given = key_digest(auth[7:].strip())
+                if any(hmac.compare_digest(given, known) for known in self.key_digests):
+                    owner = given
+                else:
+                    failure = Refusal(403, "this API key is not valid")
+        # A failed attempt is counted too (against its address) before it is answered, so keys
+        # cannot be guessed at full speed.
+        if self.rate_limit:
+            client = f"key:{owner}" if owner else f"address:{client_address(scope, self.trusted_proxies)}"
+            if wait := await self.rate_limit.wait(client):
+                return Refusal(429, "too many requests; slow down", [(b"retry-after", str(wait).encode())])
+        if failure:
+            return failure
+        scope.setdefault("state", {})["owner"] = owner
+        return None
 
     @staticmethod
-    async def refuse(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
-        body = json.dumps({"detail": detail}).encode()
+    async def refuse(send: Send, refusal: Refusal) -> None:
+        body = json.dumps({"detail": refusal.detail}).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": status,
+                "status": refusal.status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
-                    *headers,
+                    *refusal.headers,
                 ],
             }
         )

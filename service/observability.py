@@ -15,6 +15,8 @@ import uuid
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.schemas import AskResponse
+
 REQUEST_ID = contextvars.ContextVar("request_id", default="-")
 SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -62,10 +64,12 @@ class Metrics:
         )
         self.answers = Counter("citeline_answers_total", "Answers by outcome", ["outcome"], registry=self.registry)
 
-    def answer(self, answered: bool, removed: int) -> None:
-        self.answers.labels("answered" if answered else "refused").inc()
-        if removed:
-            self.answers.labels("verification_drops").inc(removed)
+    def answer(self, response: AskResponse) -> None:
+        self.answers.labels("answered" if response.answered else "refused").inc()
+        if response.verification.removed:
+            self.answers.labels("verification_drops").inc(len(response.verification.removed))
+        if not response.saved:
+            self.answers.labels("not_saved").inc()
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

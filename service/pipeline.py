@@ -12,7 +12,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service import extractive
 from service.condense import condense
-from service.conversations import ConversationStore, Turn
+from service.conversations import ConversationStore, ConversationStoreError, Turn
 from service.corpus_index import CorpusIndex
 from service.followup import rewrite
 from service.generative import GenerativeAnswerer
@@ -55,7 +55,9 @@ class Pipeline:
         self._checked = time.monotonic()
         self._reloading = threading.Lock()
         self.library = SourceLibrary(settings.corpus_dir)
-        self.conversations = conversations or ConversationStore(settings.conversations_path, settings.max_kept_turns)
+        self.conversations = conversations or ConversationStore(
+            settings.conversations_path, settings.max_kept_turns, settings.conversation_retention_days
+        )
         self._generative: GenerativeAnswerer | None = None
 
     @classmethod
@@ -75,9 +77,9 @@ class Pipeline:
             raise InvalidQuestion(f"question is too long: {len(text)} characters, at most {MAX_QUESTION_CHARS}")
         return text
 
-    def history(self, conversation_id: str) -> list[Turn]:
+    def history(self, conversation_id: str, owner: str | None = None) -> list[Turn]:
         """The most recent turns that fit the history budget (turn count and tokens)."""
-        turns = self.conversations.turns(conversation_id, last=self.settings.history_turns)
+        turns = self.conversations.turns(conversation_id, owner, last=self.settings.history_turns)
         kept: list[Turn] = []
         budget = self.settings.history_tokens
         for turn in reversed(turns):
@@ -184,22 +186,26 @@ class Pipeline:
             self._generative = GenerativeAnswerer(make_llm(self.settings), self.settings, SupportJudge(self.embedder))
         return self._generative
 
-    def ask(self, request: AskRequest) -> AskResponse:
-        """An answer within a stored conversation (a new one when no id is given)."""
+    def ask(self, request: AskRequest, owner: str | None = None) -> AskResponse:
+        """An answer within a stored conversation (a new one when no id is given) that belongs to
+        `owner`, the caller's key digest (None without keys): to others it does not exist."""
         text = self.check_question(request.question)
         conversation_id = request.conversation_id
-        history = self.history(conversation_id) if conversation_id else []
-        conversation_id = conversation_id or self.conversations.create()
+        history = self.history(conversation_id, owner) if conversation_id else []
+        conversation_id = conversation_id or self.conversations.new_id()
         response = self.answer(text, history, request.top_k)
-        self.conversations.append(
-            conversation_id,
-            Turn(
-                question=text,
-                rewritten_question=response.rewritten_question,
-                answer=response.answer,
-                answered=response.answered,
-                citations=response.citations,
-                created=time.time(),
-            ),
+        turn = Turn(
+            question=text,
+            rewritten_question=response.rewritten_question,
+            answer=response.answer,
+            answered=response.answered,
+            citations=response.citations,
+            created=time.time(),
         )
+        try:
+            self.conversations.append(conversation_id, turn, owner)
+        except ConversationStoreError as exc:
+            # The answer is computed and verified: it is given, marked as not saved, not lost to a 500.
+            log.error("answer given but not saved: %s", exc)
+            return response.model_copy(update={"conversation_id": conversation_id, "saved": False})
         return response.model_copy(update={"conversation_id": conversation_id})

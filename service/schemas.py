@@ -94,6 +94,11 @@ class AskResponse(BaseModel):
     rewritten_question: str = Field(description="The standalone question answered (follow-ups resolved).")
     retrieved: list[Retrieved] = Field(default_factory=list)
     verification: Verification
+    saved: bool = Field(
+        True,
+        description="False when the turn could not be stored (the database cannot be written): the answer "
+        "stands, but the conversation does not hold it.",
+    )
 
 
 class ConversationTurn(BaseModel):
@@ -121,10 +126,14 @@ class SourceDocument(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = Field(description="ok, or degraded (with a 503) when questions cannot be answered.")
+    status: str = Field(
+        description="ok; degraded with a 503 when questions cannot be answered, with a 200 while answers cannot"
+        " be saved."
+    )
     units: int
     store: str
-    detail: str = Field("", description="Why it is degraded.")
+    conversations: str = Field("ok", description="ok, or why the conversation database cannot be written.")
+    detail: str = Field("", description="Why questions cannot be answered (with the 503).")
 
 
 class ErrorBody(BaseModel):

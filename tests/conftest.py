@@ -114,6 +114,14 @@ def http(server: str) -> Iterator[httpx.Client]:
         yield client
 
 
+@contextmanager
+def client_for(ingested: Settings, embedder: MiniLMEmbedding, tmp: Path, **settings: object) -> Iterator[httpx.Client]:
+    """A client of the real app, served on its own with these settings (its own conversations)."""
+    config = ingested.model_copy(update={"conversations_db": tmp / "c.db", **settings})
+    with serve(create_app(Pipeline(config, UnitStore(config), embedder))) as url, httpx.Client(base_url=url) as c:
+        yield c
+
+
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment that points a `citeline` process at these settings' corpus and store."""
     return {

@@ -1,14 +1,21 @@
 """Conversations over the real API: memory, follow-up rewriting, persistence, streaming."""
 
 import json
+import sqlite3
+import subprocess
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from service.conversations import ConversationStore, ConversationStoreError, Turn
-from tests.conftest import CNN, MEDUZA, ask
+from ingest.embedder import MiniLMEmbedding
+from ingest.settings import Settings
+from service.conversations import ConversationNotFound, ConversationStore, ConversationStoreError, Turn
+from tests.conftest import CNN, MEDUZA, ask, client_for
 
 
 def speakers(body: dict) -> set[str]:
@@ -116,13 +123,15 @@ def test_a_client_that_disconnects_does_not_break_the_server(http: httpx.Client)
     assert http.get("/healthz").status_code == 200
 
 
-def turn(question: str) -> Turn:
-    return Turn(question=question, rewritten_question=question, answer="a", answered=True, citations=[], created=0)
+def turn(question: str, created: float = 0) -> Turn:
+    return Turn(
+        question=question, rewritten_question=question, answer="a", answered=True, citations=[], created=created
+    )
 
 
 def test_store_bounds_history_and_survives_concurrent_writers(tmp_path: Path) -> None:
     store = ConversationStore(tmp_path / "c.sqlite3", max_turns=5)
-    cid = store.create()
+    cid = store.new_id()
     threads = [
         threading.Thread(target=lambda i=i: [store.append(cid, turn(f"q{i}-{j}")) for j in range(10)]) for i in range(4)
     ]
@@ -142,3 +151,160 @@ def test_an_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_sources_used_by_the_widget(http: httpx.Client) -> None:
     assert http.get(f"/api/sources/{MEDUZA}").status_code == 200
+
+
+def test_a_conversation_belongs_to_the_key_that_started_it(
+    ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path
+) -> None:
+    alice, bob = {"authorization": "Bearer key-alice"}, {"authorization": "Bearer key-bob"}
+    with client_for(ingested, embedder, tmp_path, api_keys=["key-alice", "key-bob"]) as http:
+        cid = http.post("/api/ask", json={"question": "What did Grushko say?"}, headers=alice).json()["conversation_id"]
+        assert http.get(f"/api/conversations/{cid}", headers=alice).status_code == 200
+        not_found = {"detail": "no such conversation"}
+        read = http.get(f"/api/conversations/{cid}", headers=bob)
+        assert read.status_code == 404 and read.json() == not_found
+        follow = {"question": "What about Stoltenberg?", "conversation_id": cid}
+        continued = http.post("/api/ask", json=follow, headers=bob)
+        assert continued.status_code == 404 and continued.json() == not_found
+        with http.stream("POST", "/api/ask/stream", json=follow, headers=bob) as streamed:
+            assert read_events(streamed) == [("error", {"status": 404, **not_found})]
+        assert http.post("/api/ask", json=follow, headers=alice).status_code == 200
+        turns = http.get(f"/api/conversations/{cid}", headers=alice).json()["turns"]
+        assert [t["question"] for t in turns] == ["What did Grushko say?", "What about Stoltenberg?"]
+    store = ConversationStore(tmp_path / "c.db")
+    with pytest.raises(ConversationNotFound):
+        store.turns(cid)  # nor is it anyone's without a key
+    assert "key-alice" not in (tmp_path / "c.db").read_bytes().decode("latin-1")  # only a digest is stored
+
+
+def legacy_database(path: Path, conversation_id: str) -> None:
+    """A conversation file as citeline wrote it before conversations had owners."""
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE conversations (id TEXT PRIMARY KEY, created REAL NOT NULL);
+        CREATE TABLE turns (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            question TEXT NOT NULL, rewritten_question TEXT NOT NULL, answer TEXT NOT NULL,
+            answered INTEGER NOT NULL, citations TEXT NOT NULL, created REAL NOT NULL
+        );
+        CREATE INDEX turns_by_conversation ON turns(conversation_id, seq);
+        """
+    )
+    now = time.time()
+    db.execute("INSERT INTO conversations VALUES (?, ?)", (conversation_id, now - 3600))
+    db.execute("INSERT INTO turns VALUES (NULL, ?, 'Hi?', 'Hi?', 'Hello.', 1, '[]', ?)", (conversation_id, now))
+    db.commit()
+    db.close()
+
+
+def test_a_database_from_before_owners_is_migrated(
+    ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path
+) -> None:
+    legacy_database(tmp_path / "c.db", "old-one")
+    # Its conversations belong to no key: open without keys, hidden once keys are required.
+    with client_for(ingested, embedder, tmp_path) as http:
+        assert [t["question"] for t in http.get("/api/conversations/old-one").json()["turns"]] == ["Hi?"]
+    with client_for(ingested, embedder, tmp_path, api_keys=["k"]) as http:
+        assert http.get("/api/conversations/old-one", headers={"authorization": "Bearer k"}).status_code == 404
+    db = sqlite3.connect(tmp_path / "c.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    updated = db.execute("SELECT updated FROM conversations WHERE id = 'old-one'").fetchone()[0]
+    assert abs(updated - time.time()) < 600  # its last turn, not its start: idle since then
+
+
+def test_conversations_idle_past_retention_are_deleted(
+    ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path
+) -> None:
+    days = 86_400
+    for folder, retention, old_kept in (("pruned", 30, False), ("forever", 0, True)):
+        path = tmp_path / folder / "c.db"
+        writer = ConversationStore(path)  # keeps everything
+        writer.append("old", turn("Long ago?", created=time.time() - 40 * days))
+        writer.append("recent", turn("Lately?", created=time.time() - 29 * days))
+        with client_for(
+            ingested, embedder, tmp_path, conversations_db=path, conversation_retention_days=retention
+        ) as http:
+            ask(http, "What did Grushko say?")  # a new conversation is written: the store prunes first
+            assert http.get("/api/conversations/recent").status_code == 200
+            assert (http.get("/api/conversations/old").status_code == 200) is old_kept
+
+
+def test_pruning_is_at_most_every_few_minutes_and_takes_the_turns(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite3", retention_days=1)
+    store.append("a", turn("now?", created=time.time()))  # pruned here: nothing was old yet
+    store.append("b", turn("old?", created=time.time() - 2 * 86_400))
+    assert len(store.turns("b")) == 1  # not pruned again so soon
+    ConversationStore(tmp_path / "c.sqlite3", retention_days=1).append("c", turn("later?", created=time.time()))
+    with pytest.raises(ConversationNotFound):
+        store.turns("b")
+    orphans = sqlite3.connect(tmp_path / "c.sqlite3").execute("SELECT count(*) FROM turns WHERE conversation_id = 'b'")
+    assert orphans.fetchone()[0] == 0
+
+
+def test_a_turn_cannot_be_added_to_someone_elses_conversation(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    store.append("c1", turn("mine?"), owner="digest-a")
+    with pytest.raises(ConversationNotFound):
+        store.append("c1", turn("yours?"), owner="digest-b")
+    assert [t.question for t in store.turns("c1", "digest-a")] == ["mine?"]
+
+
+@contextmanager
+def small_disk(path: Path, size: str = "2m") -> Iterator[Path]:
+    """A real filesystem of `size` at `path`, to fill up (mounting needs root, as CI has)."""
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs to fill (root needed): {mounted.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "--lazy", str(path)], check=True)  # the server's threads may hold the file
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as out:
+        try:
+            while out.write(b"\0" * 65536):
+                pass
+        except OSError:  # ENOSPC: the disk is full
+            pass
+    return filler
+
+
+def test_a_full_disk_still_answers_says_it_was_not_saved_and_degrades_health(
+    ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        small_disk(tmp_path / "disk") as disk,
+        client_for(ingested, embedder, tmp_path, conversations_db=disk / "c.db") as http,
+    ):
+        first = ask(http, "What did Stoltenberg say about Ukraine's membership?")
+        assert first["saved"] and http.get("/healthz").json()["status"] == "ok"
+        filler = fill(disk)
+
+        follow = ask(http, "What about Grushko?", conversation_id=first["conversation_id"])
+        assert follow["answered"] and follow["citations"] and follow["saved"] is False
+        assert ask(http, "What did Grushko say about NATO expansion?")["saved"] is False
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert errors and all("database or disk is full" in e for e in errors)
+        assert "cannot rollback" not in caplog.text
+        health = http.get("/healthz")
+        assert health.status_code == 200 and health.json()["status"] == "degraded"
+        assert "disk is full" in health.json()["conversations"]
+        assert 'citeline_answers_total{outcome="not_saved"} 2.0' in http.get("/metrics").text
+        turns = http.get(f"/api/conversations/{first['conversation_id']}").json()["turns"]
+        assert len(turns) == 1  # what was saved is intact
+
+        filler.unlink()
+        assert ask(http, "What about Grushko?", conversation_id=first["conversation_id"])["saved"]
+        assert http.get("/healthz").json() | {"units": 0} == {
+            "status": "ok",
+            "units": 0,
+            "store": "embedded",
+            "conversations": "ok",
+            "detail": "",
+        }
