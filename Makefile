@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test eval eval-scale bench loadtest lint browser install install-dev ingest serve local-llm clean
+.PHONY: run test eval eval-scale bench loadtest lint browser test-services install install-dev ingest serve local-llm clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "citeline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -23,6 +23,13 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "*** WARNING: chromium could not be installed: the browser tests will be SKIPPED ***"; }
+
+# Servers the tests start themselves on 127.0.0.1 (Debian's packages): Redis for shared limits.
+test-services:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing Debian's redis-server for the tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null) || \
+	  echo "*** WARNING: redis-server could not be installed: its tests will be SKIPPED ***"; }
 
 install: $(VENV)/.installed
 
@@ -55,7 +62,7 @@ loadtest: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m benchmarks.loadtest
 
-test: install-dev browser
+test: install-dev browser test-services
 	$(BIN)/python -m pytest
 
 lint: install-dev

@@ -17,6 +17,7 @@ proxy added.
 import hashlib
 import hmac
 import json
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("citeline")
 
 PROTECTED = ("/api/", "/v1/", "/metrics")
 SECURITY_HEADERS = [
@@ -70,6 +73,10 @@ def key_digest(key: bytes) -> str:
     return hashlib.sha256(key).hexdigest()
 
 
+class RateLimitUnavailable(Exception):
+    """The rate-limit storage (e.g. a shared Redis) does not answer."""
+
+
 class RateLimit:
     """At most `burst` requests per client in any window of `burst / per_minute` minutes (rounded
     up to whole seconds): never more than `burst` at once, never more than `per_minute` a minute
@@ -92,9 +99,12 @@ class RateLimit:
 
     async def wait(self, client: str) -> int:
         """0 when the client may go ahead (the request is counted); else seconds until it may."""
-        if await self.limiter.hit(self.item, client):
-            return 0
-        stats = await self.limiter.get_window_stats(self.item, client)
+        try:
+            if await self.limiter.hit(self.item, client):
+                return 0
+            stats = await self.limiter.get_window_stats(self.item, client)
+        except Exception as exc:  # each storage backend raises its own kinds (Redis: coredis's)
+            raise RateLimitUnavailable(str(exc)) from exc
         return max(1, math.ceil(stats.reset_time - time.time()))
 
 
@@ -210,7 +220,13 @@ class Guard:
         # cannot be guessed at full speed.
         if self.rate_limit:
             client = f"key:{owner}" if owner else f"address:{client_address(scope, self.trusted_proxies)}"
-            if wait := await self.rate_limit.wait(client):
+            try:
+                wait = await self.rate_limit.wait(client)
+            except RateLimitUnavailable as exc:
+                # Closed, not open: without its counts the limit would silently stop protecting.
+                log.error("rate-limit storage unavailable: %s", exc)
+                return Refusal(503, "rate limiting is unavailable; try again shortly", [(b"retry-after", b"5")])
+            if wait:
                 return Refusal(429, "too many requests; slow down", [(b"retry-after", str(wait).encode())])
         if failure:
             return failure

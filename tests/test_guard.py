@@ -3,6 +3,8 @@
 import json
 import logging
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -69,6 +71,51 @@ def test_every_key_has_its_own_limit(ingested: Settings, embedder: MiniLMEmbeddi
         first = [http.get("/v1/models", headers=bearer(keys[0])).status_code for _ in range(3)]
         assert first == [200, 200, 429]
         assert http.get("/v1/models", headers=bearer(keys[1])).status_code == 200
+
+
+@contextmanager
+def redis_server(tmp: Path) -> Iterator[str]:
+    """A real Redis on 127.0.0.1 (Debian's redis-server, which `make test` installs); its URI."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (make test installs it)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert time.monotonic() < deadline and process.poll() is None, "redis-server did not start"
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_services_sharing_a_redis_share_one_limit_and_its_outage_is_a_503(
+    ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path
+) -> None:
+    with redis_server(tmp_path) as uri:
+        shared = {"rate_limit": 3, "rate_limit_storage": uri}
+        with (
+            client_for(ingested, embedder, tmp_path / "a", **shared) as one,
+            client_for(ingested, embedder, tmp_path / "b", **shared) as two,
+        ):
+            statuses = [client.get("/v1/models").status_code for client in (one, two, one, two)]
+            assert statuses == [200, 200, 200, 429]  # three in all, whichever service they reached
+    refused = one_more(ingested, embedder, tmp_path / "c", uri)
+    assert refused.status_code == 503 and refused.json() == {
+        "detail": "rate limiting is unavailable; try again shortly"
+    }
+
+
+def one_more(ingested: Settings, embedder: MiniLMEmbedding, tmp: Path, uri: str) -> httpx.Response:
+    """A request to a service whose Redis has gone."""
+    with client_for(ingested, embedder, tmp, rate_limit=3, rate_limit_storage=uri) as http:
+        return http.get("/v1/models")
 
 
 def test_rate_limit_state_holds_digests_and_forgets_idle_clients() -> None:
