@@ -1,17 +1,20 @@
-"""Readers' feedback: POST /api/feedback over real HTTP into a real SQLite file, and the metric."""
+"""Readers' feedback: POST /api/feedback over real HTTP into a real SQLite file, the metric, and
+the export of "not helpful" answers as draft golden records that `citeline eval --set` takes."""
 
 import json
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from eval.golden import GoldenSetError, load_set
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from service.conversations import MIGRATIONS, ConversationStore, Turn
-from tests.conftest import ask, client_for, fill, small_disk
+from tests.conftest import CNN, ask, citeline, cli_env, client_for, fill, small_disk
 
 MEMBERSHIP = "What did Stoltenberg say about Ukraine's membership?"
 FOLLOW_UP = "And what did Grushko say about it?"
@@ -241,3 +244,123 @@ def test_not_helpful_turns_since_a_time(tmp_path: Path) -> None:
     assert [(j.conversation_id, j.turn.number, j.earlier) for j in judged] == [("x", 2, ["a?", "b?"]), ("y", 0, [])]
     assert judged[0].turn.feedback and judged[0].turn.feedback.note == "wrong"
     assert store.not_helpful_since(time.time() + 1) == []
+
+
+@pytest.fixture()
+def judged(ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path) -> tuple[Path, dict, dict]:
+    """A conversation database in which readers judged three answers, two of them not helpful."""
+    database = tmp_path / "judged.db"
+    with client_for(ingested, embedder, tmp_path, conversations_db=database) as http:
+        first = ask(http, MEMBERSHIP)
+        follow = ask(http, FOLLOW_UP, conversation_id=first["conversation_id"])
+        elsewhere = ask(http, "What is the capital of Australia?")
+        give(http, first["conversation_id"], 0, "helpful")
+        give(http, follow["conversation_id"], 1, "not_helpful", note="I wanted his exact words")
+        give(http, elsewhere["conversation_id"], 0, "not_helpful")
+    return database, follow, elsewhere
+
+
+def test_not_helpful_answers_are_exported_as_drafts(ingested: Settings, judged: tuple, tmp_path: Path) -> None:
+    database, follow, elsewhere = judged
+    env = cli_env(ingested, CITELINE_CONVERSATIONS_DB=str(database))
+    out = tmp_path / "drafts.jsonl"
+    exported = citeline(env, "eval", "--from-feedback", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert "2 draft(s) from readers' feedback written to" in exported.stderr and exported.stdout == ""
+    first, second = load_set(out)
+    dump = first.model_dump()
+    judged_at = dump["feedback"].pop("judged_at")
+    cited = dict.fromkeys((c["source"], c["line_start"]) for c in follow["citations"])
+    assert dump == {
+        "id": f"feedback-{follow['conversation_id']}-1",
+        "question": FOLLOW_UP,
+        "history": [MEMBERSHIP],
+        "answerable": False,
+        "gold": [],
+        "key_facts": [],
+        "traps": [],
+        "kind": "feedback-draft",
+        "draft": True,
+        "feedback": {
+            "note": "I wanted his exact words",
+            "answer": follow["answer"],
+            "rewritten_question": follow["rewritten_question"],
+            "cited": [{"source": source, "line": line} for source, line in cited],
+        },
+    }
+    assert judged_at.startswith(datetime.now(UTC).date().isoformat()) and judged_at.endswith("+00:00")
+    assert (second.id, second.question, second.history) == (
+        f"feedback-{elsewhere['conversation_id']}-0",
+        "What is the capital of Australia?",
+        [],
+    )
+
+    printed = citeline(env, "eval", "--from-feedback", "--since", datetime.now(UTC).date().isoformat())
+    assert printed.returncode == 0 and printed.stdout == out.read_text(encoding="utf-8")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    later = citeline(env, "eval", "--from-feedback", "--since", tomorrow)
+    assert (
+        later.returncode == 0
+        and later.stdout == ""
+        and f"0 draft(s) from readers' feedback since {tomorrow}" in later.stderr
+    )
+
+
+def test_export_mistakes_are_said_plainly(ingested: Settings, tmp_path: Path) -> None:
+    env = cli_env(ingested, CITELINE_CONVERSATIONS_DB=str(tmp_path / "none.db"))
+    missing = citeline(env, "eval", "--from-feedback")
+    assert missing.returncode == 1 and "no conversation database at" in missing.stderr
+    assert not (tmp_path / "none.db").exists()
+    bad_day = citeline(env, "eval", "--from-feedback", "--since", "2026-13-01")
+    assert bad_day.returncode == 2 and "expected a day as YYYY-MM-DD" in bad_day.stderr
+    alone = citeline(env, "eval", "--since", "2026-01-01")
+    assert alone.returncode == 1 and "--since goes with --from-feedback" in alone.stderr
+    for stderr in (missing.stderr, bad_day.stderr, alone.stderr):
+        assert "Traceback" not in stderr
+
+
+def test_a_reviewer_cannot_just_delete_the_draft_marker(tmp_path: Path) -> None:
+    path = tmp_path / "half-reviewed.jsonl"
+    path.write_text('{"id": "f", "question": "Q?", "answerable": false, "kind": "feedback-draft"}\n', encoding="utf-8")
+    with pytest.raises(GoldenSetError, match="needs a kind other than feedback-draft"):
+        load_set(path)
+
+
+def summary_of(out: Path) -> dict:
+    [summary] = out.glob("*/summary.json")
+    return json.loads(summary.read_text(encoding="utf-8"))
+
+
+def test_the_export_round_trips_into_citeline_eval(ingested: Settings, judged: tuple, tmp_path: Path) -> None:
+    database, _, _ = judged
+    env = cli_env(ingested, CITELINE_CONVERSATIONS_DB=str(database))
+    drafts = tmp_path / "drafts.jsonl"
+    assert citeline(env, "eval", "--from-feedback", "--out", str(drafts)).returncode == 0
+    run = ["eval", "--no-peer", "--no-gate", "--quiet"]
+
+    refused = citeline(env, *run, "--out", str(tmp_path / "refused"), "--set", str(drafts))
+    assert refused.returncode == 1 and "2 unreviewed draft(s) from readers' feedback" in refused.stderr
+    assert "--drafts" in refused.stderr and not (tmp_path / "refused").exists()
+
+    replayed = citeline(env, *run, "--out", str(tmp_path / "replayed"), "--set", str(drafts), "--drafts")
+    assert replayed.returncode == 0, replayed.stderr
+    assert "2 questions (2 unreviewed drafts among them, asked but not scored)" in replayed.stdout
+    summary = summary_of(tmp_path / "replayed")
+    assert summary["drafts"] == 2 and summary["systems"]["citeline"]["questions"] == 0
+    assert "unreviewed draft: not scored" in next((tmp_path / "replayed").glob("*/report.html")).read_text("utf-8")
+
+    # The review: gold where there is an answer, a refusal where there is none, a real kind each.
+    follow_up, capital = (json.loads(line) for line in drafts.read_text(encoding="utf-8").splitlines())
+    del follow_up["draft"], capital["draft"]
+    follow_up |= {"answerable": True, "gold": [{"source": CNN, "line": 13}, {"source": CNN, "line": 14}]}
+    follow_up |= {"kind": "follow-up"}
+    capital |= {"kind": "unanswerable"}
+    reviewed = tmp_path / "reviewed.jsonl"
+    reviewed.write_text("".join(json.dumps(r) + "\n" for r in (follow_up, capital)), encoding="utf-8")
+
+    scored = citeline(env, *run, "--out", str(tmp_path / "scored"), "--set", str(reviewed))
+    assert scored.returncode == 0, scored.stderr
+    summary = summary_of(tmp_path / "scored")
+    ours = summary["systems"]["citeline"]
+    assert summary["drafts"] == 0 and ours["questions"] == 2
+    assert ours["accuracy"] == 1.0 and ours["followup_success"] == 1.0 and ours["unanswerable_refused"] == 1.0
