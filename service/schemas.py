@@ -20,7 +20,7 @@ def _whole(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def whole_number(minimum: int, maximum: int) -> Any:  # noqa: ANN401 - an Annotated type
+def whole_number(minimum: int, maximum: int) -> Any:  # an Annotated type: nothing more precise fits
     """An integer from `minimum` to `maximum` that a strict model accepts whenever its JSON Schema does."""
     return Annotated[
         int,
