@@ -4,17 +4,22 @@ A source is named by its path relative to the corpus root (POSIX separators), so
 folders work and names are stable across machines.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
 
+# A line ends at "\r\n", "\n" or a lone "\r" (old Mac files), as editors and readers see it;
+# the break itself belongs to no line.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 
 class Line(BaseModel):
     number: int  # 1-based
     start: int  # offset of the first character in the file's text
-    end: int  # offset after the last character, the newline excluded
+    end: int  # offset after the last character, the line break excluded
     text: str
 
 
@@ -50,12 +55,12 @@ class SourceFile:
 def line_table(text: str) -> list[Line]:
     lines: list[Line] = []
     start = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
-        body = raw[:-1] if raw.endswith("\r") else raw
-        lines.append(Line(number=number, start=start, end=start + len(body), text=body))
-        start += len(raw) + 1
-    if len(lines) > 1 and lines[-1].text == "" and text.endswith("\n"):
-        lines.pop()  # the final newline does not open another line
+    for number, brk in enumerate(LINE_BREAK.finditer(text), start=1):
+        lines.append(Line(number=number, start=start, end=brk.start(), text=text[start : brk.start()]))
+        start = brk.end()
+    # What follows the last break is one more line; a break that ends the file opens none.
+    if start < len(text) or not lines:
+        lines.append(Line(number=len(lines) + 1, start=start, end=len(text), text=text[start:]))
     return lines
 
 

@@ -1,14 +1,20 @@
 """The HTTP API, over a real socket, against the real pipeline and a real Chroma."""
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from ingest.embedder import MiniLMEmbedding
+from ingest.job import run_ingest
 from ingest.settings import Settings
+from ingest.store import UnitStore
+from service.app import create_app
+from service.pipeline import Pipeline
 from service.prompts import cannot_answer
-from tests.conftest import CNN, MEDUZA, ask, assert_citation_verbatim
+from tests.conftest import CNN, CORPUS, MEDUZA, ask, assert_citation_verbatim, make_settings, serve
 
 VARIED = [
     "What did Stoltenberg say about Ukraine's membership?",
@@ -189,3 +195,37 @@ def test_health_and_docs(http: httpx.Client) -> None:
     assert http.get("/docs").status_code == 200
     paths = http.get("/openapi.json").json()["paths"]
     assert {"/api/ask", "/api/sources/{source}", "/healthz"} <= set(paths)
+
+
+@pytest.fixture(scope="module")
+def old_mac(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) -> Iterator[tuple[str, Settings]]:
+    """The Meduza article with old Mac line endings (a lone \\r), alone in a corpus, served over HTTP."""
+    tmp = tmp_path_factory.mktemp("old_mac")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    text = (CORPUS / MEDUZA).read_bytes().decode("utf-8")
+    assert "\r" not in text
+    (corpus / "mac.txt").write_bytes(text.replace("\n", "\r").encode("utf-8"))
+    settings = make_settings(tmp, corpus)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    with serve(create_app(Pipeline(settings, UnitStore(settings), embedder))) as url:
+        yield url, settings
+
+
+def test_a_lone_carriage_return_ends_a_line_in_citations_and_the_source_view(old_mac: tuple[str, Settings]) -> None:
+    url, settings = old_mac
+    text = (Path(settings.corpus_dir) / "mac.txt").read_bytes().decode("utf-8")
+    lines = text.removesuffix("\r").split("\r")  # a break that ends the file opens no line
+    with httpx.Client(base_url=url, timeout=30) as http:
+        body = ask(http, "What did Stoltenberg say about Ukraine's membership?")
+        shown = http.get("/api/sources/mac.txt").json()["lines"]
+    assert body["answered"] and body["verification"]["verified"], body
+    assert [line["text"] for line in shown] == lines and len(lines) == 7
+    assert shown[4] == {"number": 5, "text": "NATO Secretary General Jens Stoltenberg"}
+    assert {c["line_start"] for c in body["citations"]} == {6}
+    line6_start = sum(len(line) + 1 for line in lines[:5])
+    for citation in body["citations"]:
+        assert_citation_verbatim(settings, citation)
+        assert citation["line_end"] == 6
+        assert line6_start <= citation["char_start"] < citation["char_end"] <= line6_start + len(lines[5])
+        assert citation["quote"] in shown[5]["text"]
