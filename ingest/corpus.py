@@ -5,7 +5,6 @@ folders work and names are stable across machines.
 """
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,19 +92,36 @@ def read_article(path: Path, source: str) -> Article:
     return parse_article(read_bytes(path, source), source)
 
 
-def list_sources(root: Path) -> Iterator[SourceFile]:
+@dataclass(frozen=True)
+class Listing:
+    files: list[SourceFile]
+    # source -> why it cannot even be listed (symbolic links in a loop): reported, never read.
+    broken: dict[str, str]
+
+
+def scan_corpus(root: Path) -> Listing:
     """Every regular .txt file below `root`, in a stable order; links leading out are ignored."""
     root = root.resolve()
+    listing = Listing(files=[], broken={})
     for path in sorted(root.rglob("*.txt")):
+        source = path.relative_to(root).as_posix()
         try:
             resolved = path.resolve()
             if not resolved.is_relative_to(root) or not resolved.is_file():
                 continue
             stat = resolved.stat()
+        except RuntimeError:  # how pathlib (Python 3.11) reports ELOOP
+            listing.broken[source] = f"{source}: symbolic links in a loop (they never reach a file)"
+            continue
         except OSError:
             continue  # vanished or unreadable while listing; the next run sees it again
-        source = path.relative_to(root).as_posix()
-        yield SourceFile(source=source, path=resolved, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        listing.files.append(SourceFile(source=source, path=resolved, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+    return listing
+
+
+def list_sources(root: Path) -> list[SourceFile]:
+    """The articles below `root`, for readers that need not report what cannot be listed."""
+    return scan_corpus(root).files
 
 
 def resolve_source(root: Path, source: str) -> Path | None:
@@ -117,6 +133,7 @@ def resolve_source(root: Path, source: str) -> Path | None:
         path = (root / source).resolve()
         if not path.is_relative_to(root) or not path.is_file():
             return None
-    except (OSError, ValueError):  # a name too long for the file system, a loop of links
+    # A name too long for the file system; a loop of links (pathlib raises RuntimeError for ELOOP).
+    except (OSError, ValueError, RuntimeError):
         return None
     return path

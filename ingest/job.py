@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from ingest.corpus import SourceFile, UnreadableSource, list_sources, parse_article, read_bytes
+from ingest.corpus import SourceFile, UnreadableSource, parse_article, read_bytes, scan_corpus
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from ingest.store import FileRecord, UnitStore
@@ -75,8 +75,11 @@ def run_ingest(
         raise CorpusMissing(f"corpus folder not found: {root}")
     report = IngestReport()
     records = store.file_records()
-    files = list(list_sources(root))
-    listed = {f.source for f in files}
+    listing = scan_corpus(root)
+    files = listing.files
+    report.skipped = [Skipped(source=source, reason=reason) for source, reason in listing.broken.items()]
+    # What was stored for a file that cannot be listed now is kept, as for any unreadable file.
+    listed = {f.source for f in files} | set(listing.broken)
 
     gone = sorted(s for s in records if s not in listed)
     if gone:

@@ -171,6 +171,22 @@ def test_sources_never_read_outside_the_corpus(http: httpx.Client, outside_file:
     assert outside_file not in response.text and "root:" not in response.text
 
 
+@pytest.fixture()
+def link_loop(ingested: Settings) -> Iterator[None]:
+    corpus = Path(ingested.corpus_dir)
+    (corpus / "loop2.txt").symlink_to("loop1.txt")
+    (corpus / "loop1.txt").symlink_to("loop2.txt")
+    yield
+    (corpus / "loop1.txt").unlink()
+    (corpus / "loop2.txt").unlink()
+
+
+@pytest.mark.parametrize("path", ["loop1.txt", "loop2.txt", "./loop1.txt", "sub/../loop2.txt"])
+def test_a_loop_of_links_is_not_found(http: httpx.Client, link_loop: None, path: str) -> None:
+    response = http.get(f"/api/sources/{path}")
+    assert response.status_code == 404 and response.json()["detail"].startswith("no such source")
+
+
 def test_the_outside_file_is_really_there(ingested: Settings, outside_file: str) -> None:
     """Guards the test above: the file exists, so a 404 is the check's doing, not its absence."""
     assert outside_file in (Path(ingested.corpus_dir).parent / "secret.txt").read_text(encoding="utf-8")

@@ -123,3 +123,22 @@ def test_cli_reports_skips_with_exit_status_3(workspace: Settings) -> None:
     missing = citeline(env, "ingest", "--corpus", "/nonexistent/corpus")
     assert missing.returncode == 1 and "corpus folder not found" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_symbolic_links_in_a_loop_are_reported_and_skipped(workspace: Settings, embedder: MiniLMEmbedding) -> None:
+    corpus = Path(workspace.corpus_dir)
+    (corpus / "loop2.txt").symlink_to("loop1.txt")
+    (corpus / "loop1.txt").symlink_to("loop2.txt")
+    result = citeline(cli_env(workspace), "ingest", "--quiet")
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr and "2 added" in result.stdout
+    assert "skipped loop1.txt: symbolic links in a loop" in result.stderr and "skipped loop2.txt" in result.stderr
+
+    # An ingested article that turns into a loop keeps what was stored for it.
+    before, _, records = stored(workspace)
+    (corpus / CNN).unlink()
+    (corpus / CNN).symlink_to("cnn-loop.txt")
+    (corpus / "cnn-loop.txt").symlink_to(CNN)
+    report = ingest(workspace, CountingFactory(embedder))
+    assert {s.source for s in report.skipped} == {"loop1.txt", "loop2.txt", CNN, "cnn-loop.txt"}
+    assert not report.changed and stored(workspace)[0] == before and CNN in stored(workspace)[2]
