@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ingest.lock import StoreBusy, claim
+from ingest.lock import DataDirUnusable, StoreBusy, claim
 from ingest.settings import Settings, get_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         claim_store(args)
         return args.func(args)
-    except StoreBusy as exc:
+    except (StoreBusy, DataDirUnusable) as exc:
         print(f"citeline {args.command}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except ValidationError as exc:  # CITELINE_* settings that do not parse
