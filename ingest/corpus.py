@@ -4,6 +4,7 @@ A source is named by its path relative to the corpus root (POSIX separators), so
 folders work and names are stable across machines.
 """
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,11 +77,22 @@ def decode(data: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def read_bytes(path: Path, source: str) -> bytes:
+def read_bytes(path: Path, source: str, max_bytes: int | None = None) -> bytes:
+    """The file's bytes. One over `max_bytes` is refused unread (reading it is the cost we avoid);
+    one that grows past it while being read is refused too."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if max_bytes is None:
+                return file.read()
+            data = file.read(max_bytes + 1) if size <= max_bytes else b""
     except OSError as exc:
         raise UnreadableSource(f"{source}: cannot be read ({exc.strerror})") from None
+    if max(size, len(data)) > max_bytes:
+        raise UnreadableSource(
+            f"{source}: {max(size, len(data)):,} bytes, over CITELINE_MAX_FILE_BYTES ({max_bytes:,})"
+        )
+    return data
 
 
 def parse_article(data: bytes, source: str) -> Article:
@@ -88,8 +100,8 @@ def parse_article(data: bytes, source: str) -> Article:
     return Article(source=source, text=text, lines=line_table(text))
 
 
-def read_article(path: Path, source: str) -> Article:
-    return parse_article(read_bytes(path, source), source)
+def read_article(path: Path, source: str, max_bytes: int | None = None) -> Article:
+    return parse_article(read_bytes(path, source, max_bytes), source)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The ingest job: bring the Chroma store in line with the corpus folder, incrementally.
 
 Per source file: unchanged (same size and mtime, or same sha256) is skipped without embedding;
-new or changed is split, embedded and replaced; deleted is removed; unreadable is reported and
-skipped, keeping whatever was stored for it before.
+new or changed is split, embedded and replaced; deleted is removed; unreadable (or larger than
+CITELINE_MAX_FILE_BYTES) is reported and skipped, keeping whatever was stored for it before.
 
 Crash safety: a batch of files is first marked incomplete in the manifest, then its old units
 are deleted and the new ones upserted under stable ids, then it is marked complete. A run
@@ -95,7 +95,7 @@ def run_ingest(
             report.unchanged += 1
             continue
         try:
-            data = read_bytes(file.path, file.source)
+            data = read_bytes(file.path, file.source, settings.max_file_bytes)
             sha = hashlib.sha256(data).hexdigest()
             if fresh and record.sha256 == sha:
                 # Touched but not changed: remember the new mtime, embed nothing.

@@ -142,3 +142,30 @@ def test_symbolic_links_in_a_loop_are_reported_and_skipped(workspace: Settings, 
     report = ingest(workspace, CountingFactory(embedder))
     assert {s.source for s in report.skipped} == {"loop1.txt", "loop2.txt", CNN, "cnn-loop.txt"}
     assert not report.changed and stored(workspace)[0] == before and CNN in stored(workspace)[2]
+
+
+def test_a_file_over_the_size_limit_is_skipped_and_keeps_what_was_stored(
+    workspace: Settings, embedder: MiniLMEmbedding
+) -> None:
+    corpus = Path(workspace.corpus_dir)
+    report = corpus / "report.txt"
+    report.write_text("Harbour report\nThe harbour master said the pier reopens on Monday.\n", encoding="utf-8")
+    env = cli_env(workspace, CITELINE_MAX_FILE_BYTES="20000")
+    assert citeline(env, "ingest", "--quiet").returncode == 0
+    before, _, _ = stored(workspace)
+
+    report.write_text(
+        "Harbour report\n" + "The pier stays closed until the storm has passed.\n" * 500, encoding="utf-8"
+    )
+    result = citeline(env, "ingest", "--quiet")
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert "skipped report.txt: 25,015 bytes, over CITELINE_MAX_FILE_BYTES (20,000)" in result.stderr
+    assert stored(workspace)[0] == before, "what was stored for it is kept"
+
+    # The default is a few MB: a 6 MB file is refused without being read (this one is all NUL bytes).
+    with (corpus / "huge.txt").open("wb") as huge:
+        huge.truncate(6_000_000)
+    skipped = ingest(workspace, CountingFactory(embedder)).skipped
+    assert {s.source: s.reason for s in skipped}["huge.txt"] == (
+        f"huge.txt: 6,000,000 bytes, over CITELINE_MAX_FILE_BYTES ({5 * 1024 * 1024:,})"
+    )
