@@ -170,10 +170,8 @@ def _groups(pending: list[_Pending]) -> list[list[_Pending]]:
 
 def _embed_group(model: MiniLMEmbedding, group: list[_Pending], bar: tqdm) -> np.ndarray:
     # One call for the whole group: the embedder sorts its texts by length, so the more it
-    # sees at once, the less padding each batch carries.
-    embeddings = model.embed([u.retrieval_text() for p in group for u in p.units])
-    bar.update(len(embeddings))
-    return embeddings
+    # sees at once, the less padding each batch carries. The bar moves as each batch finishes.
+    return model.embed([u.retrieval_text() for p in group for u in p.units], on_batch=bar.update)
 
 
 def _write_group(store: UnitStore, group: list[_Pending], embeddings: np.ndarray) -> None:

@@ -1,6 +1,7 @@
 """The ingest job against a real embedded Chroma: incremental, idempotent, tolerant of bad files."""
 
 import os
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -169,3 +170,16 @@ def test_a_file_over_the_size_limit_is_skipped_and_keeps_what_was_stored(
     assert {s.source: s.reason for s in skipped}["huge.txt"] == (
         f"huge.txt: 6,000,000 bytes, over CITELINE_MAX_FILE_BYTES ({5 * 1024 * 1024:,})"
     )
+
+
+def test_the_progress_bar_moves_while_one_group_is_embedded(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sentences = [f"The council met {n} times to discuss the harbour bridge and the river." for n in range(600)]
+    (corpus / "one.txt").write_text("Council report\n" + "\n".join(sentences) + "\n", encoding="utf-8")
+    result = citeline(cli_env(make_settings(tmp_path, corpus)), "ingest")
+    assert result.returncode == 0, result.stderr
+    seen = {(int(n), int(total)) for n, total in re.findall(r"(\d+)/(\d+) \[", result.stderr)}
+    assert {total for _, total in seen} == {601}, result.stderr[-500:]  # the title is a unit too
+    between = sorted(n for n, _ in seen if 0 < n < 601)
+    assert len(between) >= 3, f"the bar should move within the group, saw {sorted(seen)}"
