@@ -41,10 +41,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for skipped in report.skipped:
         print(f"skipped {skipped.reason}", file=sys.stderr)
     if report.changed:
+        resumed = f" ({report.units_resumed} more kept from an interrupted run)" if report.units_resumed else ""
         print(
             f"ingested {settings.corpus_dir}: {len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.deleted)} deleted, {report.unchanged} unchanged; "
-            f"{report.units_written} units embedded, {report.units_total} in the index ({report.seconds:.1f} s)"
+            f"{report.units_written} units embedded{resumed}, {report.units_total} in the index "
+            f"({report.seconds:.1f} s)"
         )
     else:
         print(
