@@ -44,6 +44,10 @@ class UnreadableSource(Exception):
     """A corpus file that is not an article: binary, not UTF-8, or empty."""
 
 
+class FileTooLarge(UnreadableSource):
+    """A file over CITELINE_MAX_FILE_BYTES: refused before it is read."""
+
+
 @dataclass(frozen=True)
 class SourceFile:
     source: str
@@ -89,9 +93,7 @@ def read_bytes(path: Path, source: str, max_bytes: int | None = None) -> bytes:
     except OSError as exc:
         raise UnreadableSource(f"{source}: cannot be read ({exc.strerror})") from None
     if max(size, len(data)) > max_bytes:
-        raise UnreadableSource(
-            f"{source}: {max(size, len(data)):,} bytes, over CITELINE_MAX_FILE_BYTES ({max_bytes:,})"
-        )
+        raise FileTooLarge(f"{source}: {max(size, len(data)):,} bytes, over CITELINE_MAX_FILE_BYTES ({max_bytes:,})")
     return data
 
 
