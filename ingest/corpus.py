@@ -92,8 +92,9 @@ def read_bytes(path: Path, source: str, max_bytes: int | None = None) -> bytes:
             data = file.read(max_bytes + 1) if size <= max_bytes else b""
     except OSError as exc:
         raise UnreadableSource(f"{source}: cannot be read ({exc.strerror})") from None
-    if max(size, len(data)) > max_bytes:
-        raise FileTooLarge(f"{source}: {max(size, len(data)):,} bytes, over CITELINE_MAX_FILE_BYTES ({max_bytes:,})")
+    size = max(size, len(data))
+    if size > max_bytes:
+        raise FileTooLarge(f"{source}: {size:,} bytes, over CITELINE_MAX_FILE_BYTES ({max_bytes:,})")
     return data
 
 

@@ -96,7 +96,7 @@ function chip(citation) {
 // The article from its start when the cited lines are on its first page; further down a long
 // article, the page that holds them, a quarter of the way down.
 async function fetchSource(citation) {
-  const offset = citation.line_end <= SOURCE_PAGE ? 0 : citation.line_start - 1 - SOURCE_PAGE / 4;
+  const offset = citation.line_end <= SOURCE_PAGE ? 0 : Math.max(0, citation.line_start - 1 - SOURCE_PAGE / 4);
   const key = `${citation.source}@${offset}`;
   if (!sourceCache.has(key)) {
     const path = citation.source.split("/").map(encodeURIComponent).join("/");
