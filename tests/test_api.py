@@ -310,7 +310,8 @@ def long_sources(ingested: Settings, tmp_path_factory: pytest.TempPathFactory) -
         long_article(corpus / "many" / f"a{n:02d}.txt", 36_000)
     with (corpus / "huge.txt").open("wb") as huge:  # 6 MB, over the default 5 MiB
         huge.truncate(6_000_000)
-    shutil.copytree(ingested.data_dir, tmp / "data")
+    # An empty store of its own: the source view needs no index (and copying this process's open
+    # SQLite files would drop its POSIX locks on them).
     env = cli_env(
         ingested, CITELINE_CORPUS_DIR=str(corpus), CITELINE_DATA_DIR=str(tmp / "data"), CITELINE_LOG_FORMAT="text"
     )

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,7 +97,9 @@ def test_a_read_only_data_folder_is_one_clear_message(ingested: Settings, tmp_pa
     source = None
     if contents == "ingested":
         source = tmp_path / "copy"
-        shutil.copytree(ingested.data_dir, source)
+        # Copied by another process: closing a copy of an SQLite file this process has open
+        # would drop this process's POSIX locks on it (and break the session's databases).
+        subprocess.run(["cp", "-a", str(ingested.data_dir), str(source)], check=True)
     with read_only(tmp_path / "data", source) as data:
         env = cli_env(ingested, CITELINE_DATA_DIR=str(data))
         commands = (["ingest", "--quiet"], ["ask", "Who contributed reporting?"], ["serve", "--port", str(free_port())])
