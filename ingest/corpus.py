@@ -4,17 +4,22 @@ A source is named by its path relative to the corpus root (POSIX separators), so
 folders work and names are stable across machines.
 """
 
-from collections.abc import Iterator
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
 
+# A line ends at "\r\n", "\n" or a lone "\r" (old Mac files), as editors and readers see it;
+# the break itself belongs to no line.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 
 class Line(BaseModel):
     number: int  # 1-based
     start: int  # offset of the first character in the file's text
-    end: int  # offset after the last character, the newline excluded
+    end: int  # offset after the last character, the line break excluded
     text: str
 
 
@@ -39,6 +44,10 @@ class UnreadableSource(Exception):
     """A corpus file that is not an article: binary, not UTF-8, or empty."""
 
 
+class FileTooLarge(UnreadableSource):
+    """A file over CITELINE_MAX_FILE_BYTES: refused before it is read."""
+
+
 @dataclass(frozen=True)
 class SourceFile:
     source: str
@@ -50,12 +59,12 @@ class SourceFile:
 def line_table(text: str) -> list[Line]:
     lines: list[Line] = []
     start = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
-        body = raw[:-1] if raw.endswith("\r") else raw
-        lines.append(Line(number=number, start=start, end=start + len(body), text=body))
-        start += len(raw) + 1
-    if len(lines) > 1 and lines[-1].text == "" and text.endswith("\n"):
-        lines.pop()  # the final newline does not open another line
+    for number, brk in enumerate(LINE_BREAK.finditer(text), start=1):
+        lines.append(Line(number=number, start=start, end=brk.start(), text=text[start : brk.start()]))
+        start = brk.end()
+    # What follows the last break is one more line; a break that ends the file opens none.
+    if start < len(text) or not lines:
+        lines.append(Line(number=len(lines) + 1, start=start, end=len(text), text=text[start:]))
     return lines
 
 
@@ -72,11 +81,21 @@ def decode(data: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def read_bytes(path: Path, source: str) -> bytes:
+def read_bytes(path: Path, source: str, max_bytes: int | None = None) -> bytes:
+    """The file's bytes. One over `max_bytes` is refused unread (reading it is the cost we avoid);
+    one that grows past it while being read is refused too."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if max_bytes is None:
+                return file.read()
+            data = file.read(max_bytes + 1) if size <= max_bytes else b""
     except OSError as exc:
         raise UnreadableSource(f"{source}: cannot be read ({exc.strerror})") from None
+    size = max(size, len(data))
+    if size > max_bytes:
+        raise FileTooLarge(f"{source}: {size:,} bytes, over CITELINE_MAX_FILE_BYTES ({max_bytes:,})")
+    return data
 
 
 def parse_article(data: bytes, source: str) -> Article:
@@ -84,23 +103,40 @@ def parse_article(data: bytes, source: str) -> Article:
     return Article(source=source, text=text, lines=line_table(text))
 
 
-def read_article(path: Path, source: str) -> Article:
-    return parse_article(read_bytes(path, source), source)
+def read_article(path: Path, source: str, max_bytes: int | None = None) -> Article:
+    return parse_article(read_bytes(path, source, max_bytes), source)
 
 
-def list_sources(root: Path) -> Iterator[SourceFile]:
+@dataclass(frozen=True)
+class Listing:
+    files: list[SourceFile]
+    # source -> why it cannot even be listed (symbolic links in a loop): reported, never read.
+    broken: dict[str, str]
+
+
+def scan_corpus(root: Path) -> Listing:
     """Every regular .txt file below `root`, in a stable order; links leading out are ignored."""
     root = root.resolve()
+    listing = Listing(files=[], broken={})
     for path in sorted(root.rglob("*.txt")):
+        source = path.relative_to(root).as_posix()
         try:
             resolved = path.resolve()
             if not resolved.is_relative_to(root) or not resolved.is_file():
                 continue
             stat = resolved.stat()
+        except RuntimeError:  # how pathlib (Python 3.11) reports ELOOP
+            listing.broken[source] = f"{source}: symbolic links in a loop (they never reach a file)"
+            continue
         except OSError:
             continue  # vanished or unreadable while listing; the next run sees it again
-        source = path.relative_to(root).as_posix()
-        yield SourceFile(source=source, path=resolved, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        listing.files.append(SourceFile(source=source, path=resolved, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+    return listing
+
+
+def list_sources(root: Path) -> list[SourceFile]:
+    """The articles below `root`, for readers that need not report what cannot be listed."""
+    return scan_corpus(root).files
 
 
 def resolve_source(root: Path, source: str) -> Path | None:
@@ -112,6 +148,7 @@ def resolve_source(root: Path, source: str) -> Path | None:
         path = (root / source).resolve()
         if not path.is_relative_to(root) or not path.is_file():
             return None
-    except (OSError, ValueError):  # a name too long for the file system, a loop of links
+    # A name too long for the file system; a loop of links (pathlib raises RuntimeError for ELOOP).
+    except (OSError, ValueError, RuntimeError):
         return None
     return path

@@ -6,7 +6,7 @@ only to its longest text and sorts texts by length so batches waste little work.
 """
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -68,13 +68,16 @@ class MiniLMEmbedding(BaseEmbedding):
         """Token ids as the model sees them (truncated to its window, unpadded)."""
         return self._tokenizer.encode(text).ids
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length vectors, one row per text, in the order given."""
+    def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit-length vectors, one row per text, in the order given; `on_batch` hears how many
+        texts each batch embedded, as it finishes (a long call's progress)."""
         result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for begin in range(0, len(order), self.embed_batch_size):
             batch = order[begin : begin + self.embed_batch_size]
             result[batch] = self._embed_batch([texts[i] for i in batch])
+            if on_batch is not None:
+                on_batch(len(batch))
         return result
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:

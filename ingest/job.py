@@ -1,32 +1,37 @@
 """The ingest job: bring the Chroma store in line with the corpus folder, incrementally.
 
 Per source file: unchanged (same size and mtime, or same sha256) is skipped without embedding;
-new or changed is split, embedded and replaced; deleted is removed; unreadable is reported and
-skipped, keeping whatever was stored for it before.
+new or changed is split, embedded and replaced; deleted is removed; unreadable (or larger than
+CITELINE_MAX_FILE_BYTES) is reported and skipped, keeping whatever was stored for it before.
 
-Crash safety: a batch of files is first marked incomplete in the manifest, then its old units
-are deleted and the new ones upserted under stable ids, then it is marked complete. A run
-killed anywhere leaves files marked incomplete (or unmarked), which the next run redoes;
-nothing is duplicated and nothing is orphaned.
+Units are embedded and written in groups of GROUP_UNITS, in file order, so a long file spans
+several groups. Crash safety: before a file's first group is written, the manifest marks it
+incomplete with its new sha256 and nothing done, then its old units are deleted; after each
+group is upserted under stable ids, the manifest records how many of each file's units are
+done, the last group marking the file complete. A run killed anywhere leaves files marked
+incomplete (or unmarked), which the next run finishes: from the recorded count when the content
+and schema are the same (a long file is not embedded again from its start), otherwise afresh,
+deleting what was stored. Nothing is duplicated and nothing is orphaned.
 """
 
 import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from ingest.corpus import SourceFile, UnreadableSource, list_sources, parse_article, read_bytes
+from ingest.corpus import SourceFile, UnreadableSource, parse_article, read_bytes, scan_corpus
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from ingest.store import FileRecord, UnitStore
 from ingest.units import SCHEMA_VERSION, Unit, split_article
 
-# Files are written in groups of about this many units: big enough for efficient embedding
+# Units are embedded and written in groups of this many: big enough for efficient embedding
 # batches and Chroma writes, small enough that a crash redoes little.
 GROUP_UNITS = 1024
 
@@ -43,6 +48,7 @@ class IngestReport(BaseModel):
     unchanged: int = 0
     skipped: list[Skipped] = []
     units_written: int = 0
+    units_resumed: int = 0  # stored by an interrupted run, not embedded again
     units_total: int = 0
     seconds: float = 0.0
 
@@ -55,11 +61,26 @@ class CorpusMissing(Exception):
     pass
 
 
-class _Pending(BaseModel):
+@dataclass(frozen=True)
+class _Pending:
     file: SourceFile
     sha256: str
     units: list[Unit]
-    is_new: bool
+    is_new: bool  # nothing is stored under its name, so there is nothing to delete
+    done: int  # units of this content an interrupted run already stored
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Units [begin, end) of one file, written in one group."""
+
+    pending: _Pending
+    begin: int
+    end: int
+
+    @property
+    def units(self) -> list[Unit]:
+        return self.pending.units[self.begin : self.end]
 
 
 def run_ingest(
@@ -75,8 +96,11 @@ def run_ingest(
         raise CorpusMissing(f"corpus folder not found: {root}")
     report = IngestReport()
     records = store.file_records()
-    files = list(list_sources(root))
-    listed = {f.source for f in files}
+    listing = scan_corpus(root)
+    files = listing.files
+    report.skipped = [Skipped(source=source, reason=reason) for source, reason in listing.broken.items()]
+    # What was stored for a file that cannot be listed now is kept, as for any unreadable file.
+    listed = {f.source for f in files} | set(listing.broken)
 
     gone = sorted(s for s in records if s not in listed)
     if gone:
@@ -92,11 +116,11 @@ def run_ingest(
             report.unchanged += 1
             continue
         try:
-            data = read_bytes(file.path, file.source)
+            data = read_bytes(file.path, file.source, settings.max_file_bytes)
             sha = hashlib.sha256(data).hexdigest()
             if fresh and record.sha256 == sha:
                 # Touched but not changed: remember the new mtime, embed nothing.
-                store.put_file_records([_record(file, sha, record.units, complete=True)])
+                store.put_file_records([_record(file, sha, record.units, done=record.units)])
                 report.unchanged += 1
                 continue
             article = parse_article(data, file.source)
@@ -113,11 +137,11 @@ def run_ingest(
         if not units:
             report.skipped.append(Skipped(source=file.source, reason=f"{file.source}: no sentences found"))
             continue
-        pending.append(_Pending(file=file, sha256=sha, units=units, is_new=record is None))
+        pending.append(_Pending(file, sha, units, is_new=record is None, done=_already_done(record, sha, len(units))))
 
     if pending:
         model = embedder()
-        total = sum(len(p.units) for p in pending)
+        total = sum(len(p.units) - p.done for p in pending)
         # Chroma writes a group while the model embeds the next: one write in flight, in order.
         with (
             tqdm(total=total, unit="unit", desc="embedding", disable=not progress) as bar,
@@ -132,6 +156,7 @@ def run_ingest(
             if writing is not None:
                 writing.result()
         report.units_written = total
+        report.units_resumed = sum(p.done for p in pending)
         for p in pending:
             (report.added if p.is_new else report.updated).append(p.file.source)
     if report.changed:
@@ -141,42 +166,61 @@ def run_ingest(
     return report
 
 
-def _record(file: SourceFile, sha: str, units: int, complete: bool) -> FileRecord:
+def _record(file: SourceFile, sha: str, units: int, done: int) -> FileRecord:
     return FileRecord(
         source=file.source,
         sha256=sha,
         size=file.size,
         mtime_ns=file.mtime_ns,
         units=units,
-        complete=complete,
+        complete=done == units,
         schema=SCHEMA_VERSION,
+        done=done,
     )
 
 
-def _groups(pending: list[_Pending]) -> list[list[_Pending]]:
-    groups: list[list[_Pending]] = [[]]
-    size = 0
+def _already_done(record: FileRecord | None, sha: str, units: int) -> int:
+    """How many units of this very content an interrupted run stored; 0 means start afresh."""
+    if (
+        record is None
+        or record.complete
+        or (record.sha256, record.schema, record.units) != (sha, SCHEMA_VERSION, units)
+    ):
+        return 0
+    return record.done if record.done < units else 0
+
+
+def _groups(pending: list[_Pending]) -> list[list[_Piece]]:
+    """The units still to embed, in file order, GROUP_UNITS to a group; a long file is cut
+    across groups, each cut a point a killed run resumes from."""
+    groups: list[list[_Piece]] = []
+    room = 0
     for p in pending:
-        if size >= GROUP_UNITS:
-            groups.append([])
-            size = 0
-        groups[-1].append(p)
-        size += len(p.units)
+        begin = p.done
+        while begin < len(p.units):
+            if not room:
+                groups.append([])
+                room = GROUP_UNITS
+            end = min(len(p.units), begin + room)
+            groups[-1].append(_Piece(p, begin, end))
+            room -= end - begin
+            begin = end
     return groups
 
 
-def _embed_group(model: MiniLMEmbedding, group: list[_Pending], bar: tqdm) -> np.ndarray:
+def _embed_group(model: MiniLMEmbedding, group: list[_Piece], bar: tqdm) -> np.ndarray:
     # One call for the whole group: the embedder sorts its texts by length, so the more it
-    # sees at once, the less padding each batch carries.
-    embeddings = model.embed([u.retrieval_text() for p in group for u in p.units])
-    bar.update(len(embeddings))
-    return embeddings
+    # sees at once, the less padding each batch carries. The bar moves as each batch finishes.
+    return model.embed([u.retrieval_text() for piece in group for u in piece.units], on_batch=bar.update)
 
 
-def _write_group(store: UnitStore, group: list[_Pending], embeddings: np.ndarray) -> None:
-    store.put_file_records([_record(p.file, p.sha256, len(p.units), complete=False) for p in group])
+def _write_group(store: UnitStore, group: list[_Piece], embeddings: np.ndarray) -> None:
+    starting = [piece.pending for piece in group if piece.begin == 0]
+    store.put_file_records([_record(p.file, p.sha256, len(p.units), done=0) for p in starting])
     # New files have nothing stored to replace (a crashed run's leftovers are marked incomplete,
-    # so they are not new).
-    store.delete_sources([p.file.source for p in group if not p.is_new])
-    store.upsert([u for p in group for u in p.units], embeddings)
-    store.put_file_records([_record(p.file, p.sha256, len(p.units), complete=True) for p in group])
+    # so they are not new). A resumed file's first units are this very content: kept.
+    store.delete_sources([p.file.source for p in starting if not p.is_new])
+    store.upsert([u for piece in group for u in piece.units], embeddings)
+    store.put_file_records(
+        [_record(piece.pending.file, piece.pending.sha256, len(piece.pending.units), done=piece.end) for piece in group]
+    )

@@ -24,15 +24,27 @@ class StoreBusy(Exception):
     pass
 
 
+class DataDirUnusable(Exception):
+    """The embedded store's folder cannot be written: read-only, or not ours."""
+
+
 def claim(settings: Settings, write: bool) -> None:
     if settings.chroma_url:
         return
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir / LOCK_FILE
     key = (str(path.resolve()), write)
     if key in _held:
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    # Readers need the folder writable too: the lock file lives there, and so do Chroma's own files.
+    try:
+        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise DataDirUnusable(
+            f"cannot write to the data folder {settings.chroma_path} ({exc.strerror}): citeline keeps its "
+            "lock file and the embedded Chroma there, even to read. Make it writable, or set "
+            "CITELINE_DATA_DIR to a writable folder."
+        ) from None
     try:
         fcntl.flock(fd, (fcntl.LOCK_EX if write else fcntl.LOCK_SH) | fcntl.LOCK_NB)
     except BlockingIOError:

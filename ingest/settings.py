@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     max_line_chars: int = Field(
         100_000, ge=1000, le=100_000_000, description="A file with a longer line is skipped (not an article)."
     )
+    max_file_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=1024,
+        le=10**10,
+        description="A larger file is skipped by ingest and not served (a few MB is a long article).",
+    )
     embed_threads: int = Field(2, ge=1, le=64, description="ONNX Runtime threads.")
     embed_batch_size: int = Field(32, ge=1, le=1024)
 

@@ -37,6 +37,9 @@ class FileRecord:
     units: int
     complete: bool
     schema: int
+    # Units of this content (in file order) already stored: a run killed in a long file left
+    # the first `done`, and the next run goes on from there. Absent in older manifests.
+    done: int = 0
 
 
 def connect(settings: Settings) -> "chromadb.ClientAPI":
@@ -100,6 +103,7 @@ class UnitStore:
                     "units": r.units,
                     "complete": r.complete,
                     "schema": r.schema,
+                    "done": r.done,
                 }
                 for r in records
             ],

@@ -15,8 +15,9 @@ from ingest.corpus import Article
 from ingest.structure import SpeakerTracker, article_date, article_title, line_roles, speaker_of_heading
 
 # Bumped whenever what a unit is or how it is embedded changes: stored units of an older
-# schema are re-ingested.
-SCHEMA_VERSION = 5
+# schema are re-ingested. 6: a lone "\r" ends a line (files with old Mac line endings were
+# stored as one line).
+SCHEMA_VERSION = 6
 # A "sentence" longer than this (a run-on line with no full stops) is cut at white space so
 # that a unit stays quotable and within the embedding model's window.
 MAX_UNIT_CHARS = 600

@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +26,9 @@ from service.retrieve import IndexEmpty
 from service.schemas import (
     CONVERSATION_ID_PATTERN,
     ERROR_RESPONSES,
+    SOURCE_PAGE_LINES,
+    SOURCE_PAGE_MAX_LINES,
+    SOURCE_RESPONSES,
     AskRequest,
     AskResponse,
     Conversation,
@@ -37,7 +40,7 @@ from service.schemas import (
     StoredFeedback,
     describe_errors,
 )
-from service.sources import SourceNotFound
+from service.sources import SourceNotFound, SourceTooLarge
 
 log = logging.getLogger("citeline")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -173,16 +176,27 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         metrics.verdict(stored.verdict)
         return StoredFeedback(conversation_id=request.conversation_id, turn=request.turn, **stored.model_dump())
 
-    @app.get("/api/sources/{source:path}", response_model=SourceDocument, responses=ERROR_RESPONSES, tags=["sources"])
-    def source(source: str) -> SourceDocument | JSONResponse:
-        """An article's lines, numbered as citations number them."""
+    @app.get("/api/sources/{source:path}", response_model=SourceDocument, responses=SOURCE_RESPONSES, tags=["sources"])
+    def source(
+        source: str,
+        offset: int = Query(0, ge=0, description="Lines to skip: 0 starts at line 1."),
+        limit: int = Query(SOURCE_PAGE_LINES, ge=1, le=SOURCE_PAGE_MAX_LINES, description="Most lines returned."),
+    ) -> SourceDocument | JSONResponse:
+        """An article's lines, numbered as citations number them: `limit` lines from line `offset` + 1
+        (a long article comes in pages; `total_lines` and `more` say what is left)."""
         try:
             article = pipeline.library.get(source)
+        except SourceTooLarge as exc:
+            return JSONResponse(status_code=404, content={"detail": f"{exc}: too large to serve (and not ingested)"})
         except SourceNotFound:
             return JSONResponse(status_code=404, content={"detail": f"no such source: {source}"})
+        page = article.lines[offset : offset + limit]
         return SourceDocument(
-            source=article.source,
-            lines=[SourceLine(number=line.number, text=line.text) for line in article.lines],
+            source=source,
+            lines=[SourceLine(number=line.number, text=line.text) for line in page],
+            total_lines=len(article.lines),
+            offset=offset,
+            more=offset + len(page) < len(article.lines),
         )
 
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["operations"])

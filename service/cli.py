@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ingest.lock import StoreBusy, claim
+from ingest.lock import DataDirUnusable, StoreBusy, claim
 from ingest.settings import Settings, get_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
@@ -42,10 +42,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for skipped in report.skipped:
         print(f"skipped {skipped.reason}", file=sys.stderr)
     if report.changed:
+        resumed = f" ({report.units_resumed} more kept from an interrupted run)" if report.units_resumed else ""
         print(
             f"ingested {settings.corpus_dir}: {len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.deleted)} deleted, {report.unchanged} unchanged; "
-            f"{report.units_written} units embedded, {report.units_total} in the index ({report.seconds:.1f} s)"
+            f"{report.units_written} units embedded{resumed}, {report.units_total} in the index "
+            f"({report.seconds:.1f} s)"
         )
     else:
         print(
@@ -311,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         claim_store(args)
         return args.func(args)
-    except StoreBusy as exc:
+    except (StoreBusy, DataDirUnusable) as exc:
         print(f"citeline {args.command}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except ValidationError as exc:  # CITELINE_* settings that do not parse

@@ -54,7 +54,7 @@ class Pipeline:
         release_free_memory()
         self._checked = time.monotonic()
         self._reloading = threading.Lock()
-        self.library = SourceLibrary(settings.corpus_dir)
+        self.library = SourceLibrary(settings.corpus_dir, settings.max_file_bytes)
         self.conversations = conversations or ConversationStore(
             settings.conversations_path, settings.max_kept_turns, settings.conversation_retention_days
         )

@@ -174,9 +174,18 @@ class SourceLine(BaseModel):
     text: str
 
 
+# Lines of an article GET /api/sources returns at once, unless asked for fewer (or more, up to
+# the maximum): a long article comes in pages, never whole.
+SOURCE_PAGE_LINES = 2000
+SOURCE_PAGE_MAX_LINES = 10_000
+
+
 class SourceDocument(BaseModel):
     source: str
-    lines: list[SourceLine]
+    lines: list[SourceLine] = Field(description="The requested lines, in order, numbered as citations number them.")
+    total_lines: int = Field(description="Lines in the whole article.")
+    offset: int = Field(description="Lines skipped before the first one returned.")
+    more: bool = Field(description="Further lines follow: ask again with `offset` + the number of lines returned.")
 
 
 class Health(BaseModel):
@@ -204,6 +213,17 @@ ERROR_RESPONSES: dict[int | str, dict] = {
         (422, "Invalid request"),
         (503, "The index is empty, Chroma or the language model is unreachable, or feedback cannot be saved"),
     )
+}
+
+
+# GET /api/sources says what its 404 covers.
+SOURCE_RESPONSES: dict[int | str, dict] = {
+    **ERROR_RESPONSES,
+    404: {
+        **ERROR_RESPONSES[404],
+        "description": "No such article: an unknown name, anything outside the corpus, a file that is not an "
+        "article, or one larger than CITELINE_MAX_FILE_BYTES (which ingest skips too, so nothing cites it)",
+    },
 }
 
 

@@ -1,6 +1,7 @@
 """Shared fixtures: a real corpus copy, a real embedded Chroma, a real HTTP server."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -153,7 +154,8 @@ def assert_citation_verbatim(settings: Settings, citation: dict) -> None:
     """The product's rule, checked independently of service/verify.py."""
     text = file_text(settings, citation["source"])
     assert text[citation["char_start"] : citation["char_end"]] == citation["quote"]
-    line_of = lambda offset: text.count("\n", 0, offset) + 1  # noqa: E731
+    # Lines end at \r\n, \n or a lone \r (old Mac files).
+    line_of = lambda offset: len(re.findall(r"\r\n|\r|\n", text[:offset])) + 1  # noqa: E731
     assert citation["line_start"] <= line_of(citation["char_start"])
     assert line_of(citation["char_end"] - 1) <= citation["line_end"]
     assert citation["quote"].strip() == citation["quote"] and citation["quote"]

@@ -1,17 +1,38 @@
 """The HTTP API, over a real socket, against the real pipeline and a real Chroma."""
 
 import re
+import shutil
+import subprocess
 import sys
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from ingest.embedder import MiniLMEmbedding
+from ingest.job import run_ingest
 from ingest.settings import Settings
+from ingest.store import UnitStore
+from service.app import create_app
+from service.pipeline import Pipeline
 from service.prompts import cannot_answer
 from service.question_text import INVISIBLE_RANGES
-from tests.conftest import CNN, INVISIBLE_ONLY, MEDUZA, ask, assert_citation_verbatim
+from tests.conftest import (
+    CNN,
+    CORPUS,
+    INVISIBLE_ONLY,
+    MEDUZA,
+    REPO,
+    ask,
+    assert_citation_verbatim,
+    cli_env,
+    free_port,
+    make_settings,
+    serve,
+    wait_until_up,
+)
 
 VARIED = [
     "What did Stoltenberg say about Ukraine's membership?",
@@ -131,8 +152,31 @@ def test_malformed_json_is_a_client_error(http: httpx.Client) -> None:
 def test_sources_endpoint(http: httpx.Client, ingested: Settings) -> None:
     body = http.get(f"/api/sources/{MEDUZA}").json()
     assert body["source"] == MEDUZA and len(body["lines"]) == 7
+    assert (body["total_lines"], body["offset"], body["more"]) == (7, 0, False)
     assert body["lines"][4] == {"number": 5, "text": "NATO Secretary General Jens Stoltenberg"}
     assert http.get("/api/sources/nope.txt").status_code == 404
+
+
+def test_sources_come_in_pages(http: httpx.Client) -> None:
+    page = http.get(f"/api/sources/{MEDUZA}", params={"offset": 2, "limit": 3}).json()
+    assert [line["number"] for line in page["lines"]] == [3, 4, 5]
+    assert (page["total_lines"], page["offset"], page["more"]) == (7, 2, True)
+    last = http.get(f"/api/sources/{MEDUZA}", params={"offset": 5}).json()
+    assert [line["number"] for line in last["lines"]] == [6, 7] and last["more"] is False
+    beyond = http.get(f"/api/sources/{MEDUZA}", params={"offset": 100}).json()
+    assert beyond["lines"] == [] and beyond["total_lines"] == 7 and beyond["more"] is False
+    for params in ({"limit": 0}, {"limit": 10_001}, {"offset": -1}, {"offset": "x"}):
+        response = http.get(f"/api/sources/{MEDUZA}", params=params)
+        assert response.status_code == 422 and response.json()["detail"].startswith(("query.offset", "query.limit")), (
+            params
+        )
+    documented = http.get("/openapi.json").json()["paths"]["/api/sources/{source}"]["get"]
+    parameters = {p["name"]: p["schema"] for p in documented["parameters"]}
+    assert parameters["offset"]["minimum"] == 0 and parameters["limit"]["maximum"] == 10_000
+    assert (
+        parameters["limit"]["default"] == 2000
+        and "CITELINE_MAX_FILE_BYTES" in documented["responses"]["404"]["description"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +210,22 @@ def test_sources_never_read_outside_the_corpus(http: httpx.Client, outside_file:
     response = http.get(f"/api/sources/{path}")
     assert response.status_code == 404, response.text
     assert outside_file not in response.text and "root:" not in response.text
+
+
+@pytest.fixture()
+def link_loop(ingested: Settings) -> Iterator[None]:
+    corpus = Path(ingested.corpus_dir)
+    (corpus / "loop2.txt").symlink_to("loop1.txt")
+    (corpus / "loop1.txt").symlink_to("loop2.txt")
+    yield
+    (corpus / "loop1.txt").unlink()
+    (corpus / "loop2.txt").unlink()
+
+
+@pytest.mark.parametrize("path", ["loop1.txt", "loop2.txt", "./loop1.txt", "sub/../loop2.txt"])
+def test_a_loop_of_links_is_not_found(http: httpx.Client, link_loop: None, path: str) -> None:
+    response = http.get(f"/api/sources/{path}")
+    assert response.status_code == 404 and response.json()["detail"].startswith("no such source")
 
 
 def test_the_outside_file_is_really_there(ingested: Settings, outside_file: str) -> None:
@@ -213,3 +273,121 @@ def test_health_and_docs(http: httpx.Client) -> None:
     assert http.get("/docs").status_code == 200
     paths = http.get("/openapi.json").json()["paths"]
     assert {"/api/ask", "/api/sources/{source}", "/healthz"} <= set(paths)
+
+
+@pytest.fixture(scope="module")
+def old_mac(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) -> Iterator[tuple[str, Settings]]:
+    """The Meduza article with old Mac line endings (a lone \\r), alone in a corpus, served over HTTP."""
+    tmp = tmp_path_factory.mktemp("old_mac")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    text = (CORPUS / MEDUZA).read_bytes().decode("utf-8")
+    assert "\r" not in text
+    (corpus / "mac.txt").write_bytes(text.replace("\n", "\r").encode("utf-8"))
+    settings = make_settings(tmp, corpus)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    with serve(create_app(Pipeline(settings, UnitStore(settings), embedder))) as url:
+        yield url, settings
+
+
+def test_a_lone_carriage_return_ends_a_line_in_citations_and_the_source_view(old_mac: tuple[str, Settings]) -> None:
+    url, settings = old_mac
+    text = (Path(settings.corpus_dir) / "mac.txt").read_bytes().decode("utf-8")
+    lines = text.removesuffix("\r").split("\r")  # a break that ends the file opens no line
+    with httpx.Client(base_url=url, timeout=30) as http:
+        body = ask(http, "What did Stoltenberg say about Ukraine's membership?")
+        shown = http.get("/api/sources/mac.txt").json()["lines"]
+    assert body["answered"] and body["verification"]["verified"], body
+    assert [line["text"] for line in shown] == lines and len(lines) == 7
+    assert shown[4] == {"number": 5, "text": "NATO Secretary General Jens Stoltenberg"}
+    assert {c["line_start"] for c in body["citations"]} == {6}
+    line6_start = sum(len(line) + 1 for line in lines[:5])
+    for citation in body["citations"]:
+        assert_citation_verbatim(settings, citation)
+        assert citation["line_end"] == 6
+        assert line6_start <= citation["char_start"] < citation["char_end"] <= line6_start + len(lines[5])
+        assert citation["quote"] in shown[5]["text"]
+
+
+def rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def long_article(path: Path, lines: int) -> None:
+    path.write_text(
+        "".join(f"Line {n} of the long council report says the harbour bridge opens in May.\n" for n in range(lines)),
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture(scope="module")
+def long_sources(ingested: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """`citeline serve` (its own process, so its memory can be read) over a corpus with long
+    articles: big.txt (40,000 lines, 3.1 MB), twelve more like it and one over the size limit."""
+    tmp = tmp_path_factory.mktemp("long_sources")
+    corpus = tmp / "corpus"
+    shutil.copytree(ingested.corpus_dir, corpus, symlinks=True)
+    long_article(corpus / "big.txt", 40_000)
+    (corpus / "many").mkdir()
+    for n in range(12):
+        long_article(corpus / "many" / f"a{n:02d}.txt", 36_000)
+    with (corpus / "huge.txt").open("wb") as huge:  # 6 MB, over the default 5 MiB
+        huge.truncate(6_000_000)
+    # An empty store of its own: the source view needs no index (and copying this process's open
+    # SQLite files would drop its POSIX locks on them).
+    env = cli_env(
+        ingested, CITELINE_CORPUS_DIR=str(corpus), CITELINE_DATA_DIR=str(tmp / "data"), CITELINE_LOG_FORMAT="text"
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}", process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_long_article_is_parsed_once_however_it_is_named_and_comes_in_pages(long_sources: tuple[str, int]) -> None:
+    url, pid = long_sources
+    with httpx.Client(base_url=url, timeout=60) as http:
+        first = http.get("/api/sources/big.txt").json()
+        assert len(first["lines"]) == 2000 and first["total_lines"] == 40_000 and first["more"] is True
+        before = rss_mb(pid)
+        for n in range(1, 11):  # ./big.txt, ././big.txt, ...: one file, one cache entry
+            # %2E: a client would remove a plain "./" from the URL before sending it.
+            body = http.get(f"/api/sources/{'%2E/' * n}big.txt", params={"offset": 39_990}).json()
+            assert body["source"] == "./" * n + "big.txt"
+            assert [line["number"] for line in body["lines"]] == list(range(39_991, 40_001)) and not body["more"]
+        grown = rss_mb(pid) - before
+    print(f"RSS {before:.0f} MB after the first page, +{grown:.1f} MB after ten more names")
+    assert grown < 20, f"RSS grew {grown:.0f} MB for ten names of one article"
+
+
+def test_the_source_cache_is_bounded_by_bytes(long_sources: tuple[str, int]) -> None:
+    url, pid = long_sources
+    with httpx.Client(base_url=url, timeout=60) as http:
+        http.get("/api/sources/many/a00.txt").raise_for_status()
+        before = rss_mb(pid)
+        for n in range(1, 12):
+            http.get(f"/api/sources/many/a{n:02d}.txt", params={"limit": 1}).raise_for_status()
+        grown = rss_mb(pid) - before
+    print(f"RSS {before:.0f} MB after one long article, +{grown:.1f} MB after eleven more")
+    # Each article takes about 30 MB parsed; the cache keeps 64 MiB of them.
+    assert grown < 120, f"RSS grew {grown:.0f} MB for eleven more long articles"
+
+
+def test_a_file_over_the_size_limit_is_not_served(long_sources: tuple[str, int]) -> None:
+    url, _ = long_sources
+    response = httpx.get(f"{url}/api/sources/huge.txt", timeout=30)
+    assert response.status_code == 404
+    assert response.json()["detail"] == (
+        "huge.txt: 6,000,000 bytes, over CITELINE_MAX_FILE_BYTES (5,242,880): too large to serve (and not ingested)"
+    )

@@ -284,3 +284,36 @@ def test_redoc_works_offline_under_the_csp(offline_page: tuple, server: str) -> 
     assert set(page.evaluate("window.__csp")) <= {f"img-src {badge}"}
     assert all(badge in message for message in violations), violations
     assert elsewhere == [], elsewhere
+
+
+def test_a_citation_deep_in_a_long_article_opens_on_its_page(
+    page: "sync_api.Page",
+    embedder,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    from ingest.job import run_ingest
+    from ingest.store import UnitStore
+    from service.app import create_app
+    from service.pipeline import Pipeline
+    from tests.conftest import make_settings, serve
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    # The answer on line 2,500 of 2,600: past the first page of 2,000 lines the API gives.
+    lines = ["Harbour works diary", "The diary records the harbour works, day by day."] + [""] * 2597 + [""]
+    lines[2499] = "The harbour master said the ferry pier reopens on Monday after the storm repairs."
+    (corpus / "diary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = make_settings(tmp_path, corpus)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    with serve(create_app(Pipeline(settings, UnitStore(settings), embedder))) as url:
+        page.goto(url)
+        answer = ask(page, "When does the ferry pier reopen?")
+        chip = answer.locator("button.chip").first
+        sync_api.expect(chip).to_have_attribute("aria-label", "Source 1: diary.txt, line 2500")
+        chip.click()
+        cited = page.locator("#source-lines li.cited")
+        sync_api.expect(cited).to_have_attribute("data-line", "2500")
+        sync_api.expect(cited.locator("mark")).to_have_text(lines[2499])
+        sync_api.expect(cited).to_be_in_viewport()
+        sync_api.expect(page.locator("#source-range")).to_have_text("Showing lines 2,000–2,600 of 2,600")
+        assert page.locator("#source-lines li").first.get_attribute("value") == "2000"

@@ -5,9 +5,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
@@ -114,3 +117,40 @@ def test_an_empty_index_is_not_healthy(tmp_path: Path, embedder: MiniLMEmbedding
         assert health.status_code == 503 and health.json()["units"] == 0
         assert "index is empty" in health.json()["detail"]
         assert httpx.post(f"{url}/api/ask", json={"question": "Anything?"}).status_code == 503
+
+
+@contextmanager
+def read_only(target: Path, contents: Path | None) -> Iterator[Path]:
+    """`target` mounted read-only (as root, chmod would not stop a write): an empty tmpfs, or a
+    bind mount of `contents`."""
+    target.mkdir()
+    if contents is None:
+        command = ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(target)]
+    else:
+        command = ["mount", "--bind", "-o", "ro", str(contents), str(target)]
+    mounted = subprocess.run(command, capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only folder here ({' '.join(command[:3])}): {mounted.stderr.strip()}")
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", str(target)], check=True)
+
+
+@pytest.mark.parametrize("contents", ["empty", "ingested"])
+def test_a_read_only_data_folder_is_one_clear_message(ingested: Settings, tmp_path: Path, contents: str) -> None:
+    source = None
+    if contents == "ingested":
+        source = tmp_path / "copy"
+        # Copied by another process: closing a copy of an SQLite file this process has open
+        # would drop this process's POSIX locks on it (and break the session's databases).
+        subprocess.run(["cp", "-a", str(ingested.data_dir), str(source)], check=True)
+    with read_only(tmp_path / "data", source) as data:
+        env = cli_env(ingested, CITELINE_DATA_DIR=str(data))
+        commands = (["ingest", "--quiet"], ["ask", "Who contributed reporting?"], ["serve", "--port", str(free_port())])
+        for args in commands:
+            result = citeline(env, *args, timeout=120)
+            assert result.returncode == 1, (args, result.stdout)
+            assert result.stderr.startswith(f"citeline {args[0]}: cannot write to the data folder {data / 'chroma'}")
+            assert "Read-only file system" in result.stderr and "CITELINE_DATA_DIR" in result.stderr
+            assert result.stderr.count("\n") == 1, result.stderr  # one message, no traceback

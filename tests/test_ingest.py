@@ -1,6 +1,7 @@
 """The ingest job against a real embedded Chroma: incremental, idempotent, tolerant of bad files."""
 
 import os
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -123,3 +124,62 @@ def test_cli_reports_skips_with_exit_status_3(workspace: Settings) -> None:
     missing = citeline(env, "ingest", "--corpus", "/nonexistent/corpus")
     assert missing.returncode == 1 and "corpus folder not found" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_symbolic_links_in_a_loop_are_reported_and_skipped(workspace: Settings, embedder: MiniLMEmbedding) -> None:
+    corpus = Path(workspace.corpus_dir)
+    (corpus / "loop2.txt").symlink_to("loop1.txt")
+    (corpus / "loop1.txt").symlink_to("loop2.txt")
+    result = citeline(cli_env(workspace), "ingest", "--quiet")
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr and "2 added" in result.stdout
+    assert "skipped loop1.txt: symbolic links in a loop" in result.stderr and "skipped loop2.txt" in result.stderr
+
+    # An ingested article that turns into a loop keeps what was stored for it.
+    before, _, records = stored(workspace)
+    (corpus / CNN).unlink()
+    (corpus / CNN).symlink_to("cnn-loop.txt")
+    (corpus / "cnn-loop.txt").symlink_to(CNN)
+    report = ingest(workspace, CountingFactory(embedder))
+    assert {s.source for s in report.skipped} == {"loop1.txt", "loop2.txt", CNN, "cnn-loop.txt"}
+    assert not report.changed and stored(workspace)[0] == before and CNN in stored(workspace)[2]
+
+
+def test_a_file_over_the_size_limit_is_skipped_and_keeps_what_was_stored(
+    workspace: Settings, embedder: MiniLMEmbedding
+) -> None:
+    corpus = Path(workspace.corpus_dir)
+    report = corpus / "report.txt"
+    report.write_text("Harbour report\nThe harbour master said the pier reopens on Monday.\n", encoding="utf-8")
+    env = cli_env(workspace, CITELINE_MAX_FILE_BYTES="20000")
+    assert citeline(env, "ingest", "--quiet").returncode == 0
+    before, _, _ = stored(workspace)
+
+    report.write_text(
+        "Harbour report\n" + "The pier stays closed until the storm has passed.\n" * 500, encoding="utf-8"
+    )
+    result = citeline(env, "ingest", "--quiet")
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert "skipped report.txt: 25,015 bytes, over CITELINE_MAX_FILE_BYTES (20,000)" in result.stderr
+    assert stored(workspace)[0] == before, "what was stored for it is kept"
+
+    # The default is a few MB: a 6 MB file is refused without being read (this one is all NUL bytes).
+    with (corpus / "huge.txt").open("wb") as huge:
+        huge.truncate(6_000_000)
+    skipped = ingest(workspace, CountingFactory(embedder)).skipped
+    assert {s.source: s.reason for s in skipped}["huge.txt"] == (
+        f"huge.txt: 6,000,000 bytes, over CITELINE_MAX_FILE_BYTES ({5 * 1024 * 1024:,})"
+    )
+
+
+def test_the_progress_bar_moves_while_one_group_is_embedded(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sentences = [f"The council met {n} times to discuss the harbour bridge and the river." for n in range(600)]
+    (corpus / "one.txt").write_text("Council report\n" + "\n".join(sentences) + "\n", encoding="utf-8")
+    result = citeline(cli_env(make_settings(tmp_path, corpus)), "ingest")
+    assert result.returncode == 0, result.stderr
+    seen = {(int(n), int(total)) for n, total in re.findall(r"(\d+)/(\d+) \[", result.stderr)}
+    assert {total for _, total in seen} == {601}, result.stderr[-500:]  # the title is a unit too
+    between = sorted(n for n, _ in seen if 0 < n < 601)
+    assert len(between) >= 3, f"the bar should move within the group, saw {sorted(seen)}"

@@ -10,8 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from ingest.embedder import MiniLMEmbedding
-from ingest.job import run_ingest
+from ingest.job import GROUP_UNITS, run_ingest
 from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.pipeline import Pipeline
@@ -42,11 +44,8 @@ def state(settings: Settings) -> tuple[list[str], dict]:
     return ids, records
 
 
-def test_sigkill_mid_ingest_then_rerun_equals_a_clean_ingest(tmp_path: Path, embedder: MiniLMEmbedding) -> None:
-    corpus = tmp_path / "corpus"
-    synthetic_corpus(corpus, 120)
-    killed = make_settings(tmp_path / "killed", corpus)
-    env = cli_env(killed)
+def ingest_killed(env: dict[str, str], past_units: int, seconds: float) -> None:
+    """`citeline ingest`, killed with SIGKILL `seconds` after its progress bar passes `past_units`."""
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "ingest"],
         env=env,
@@ -56,16 +55,24 @@ def test_sigkill_mid_ingest_then_rerun_equals_a_clean_ingest(tmp_path: Path, emb
     )
     assert process.stderr is not None
     progress, seen = 0, b""
-    # Past the first write (units are written every 1,024), then at a random moment.
-    while progress < 1100:
+    while progress <= past_units:
         chunk = process.stderr.read1(4096)
         assert chunk, "ingest ended before it was killed"
         seen = (seen + chunk)[-200:]
         progress = max([progress, *(int(n) for n in re.findall(rb"(\d+)/\d+ \[", seen))])
-    time.sleep(random.Random(os.getpid()).uniform(0.0, 4.0))
+    time.sleep(seconds)
     process.send_signal(signal.SIGKILL)
     process.wait()
     process.stderr.close()
+
+
+def test_sigkill_mid_ingest_then_rerun_equals_a_clean_ingest(tmp_path: Path, embedder: MiniLMEmbedding) -> None:
+    corpus = tmp_path / "corpus"
+    synthetic_corpus(corpus, 120)
+    killed = make_settings(tmp_path / "killed", corpus)
+    env = cli_env(killed)
+    # Past the first write (units are written every 1,024), then at a random moment.
+    ingest_killed(env, 1100, random.Random(os.getpid()).uniform(0.0, 4.0))
     partial, _ = state(killed)
     rerun = citeline(env, "ingest", "--quiet")
     assert rerun.returncode == 0, rerun.stderr
@@ -77,6 +84,40 @@ def test_sigkill_mid_ingest_then_rerun_equals_a_clean_ingest(tmp_path: Path, emb
     assert ids == clean_ids and len(ids) == len(set(ids)) == UnitStore(killed).count()
     assert records == clean_records and all(complete for _, _, complete in records.values())
     print(f"killed with {len(partial)} of {len(ids)} units written")
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["same", "edited"])
+def test_a_long_file_killed_midway_goes_on_from_where_it_stopped(
+    tmp_path: Path, embedder: MiniLMEmbedding, edited: bool
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    # One long article of 3,301 short sentences (short, so that embedding them is quick).
+    rng = random.Random(5)
+    sentences = [f"The {rng.choice(WORDS)} opened on day {n}." for n in range(3300)]
+    paragraphs = [" ".join(sentences[n : n + 3]) for n in range(0, 3300, 3)]
+    path = corpus / "long.txt"
+    path.write_text("A long harbour report\n" + "\n".join(paragraphs) + "\n", encoding="utf-8")
+    killed = make_settings(tmp_path / "killed", corpus)
+    # Once the bar is past two groups, the first group's write has finished.
+    ingest_killed(cli_env(killed), 2 * GROUP_UNITS, random.Random(os.getpid()).uniform(0.0, 1.0))
+    record = UnitStore(killed).file_records()["long.txt"]
+    assert not record.complete and record.done >= GROUP_UNITS and record.done % GROUP_UNITS == 0
+    assert UnitStore(killed).count() >= record.done
+    if edited:  # another content: what the killed run stored is replaced, not resumed
+        path.write_text(path.read_text(encoding="utf-8").replace("A long", "Another long"), encoding="utf-8")
+
+    rerun = run_ingest(killed, UnitStore(killed), lambda: embedder, progress=False)
+    if edited:
+        assert rerun.units_resumed == 0 and rerun.units_written == rerun.units_total
+    else:
+        assert rerun.units_resumed == record.done and rerun.units_written == record.units - record.done
+
+    clean = make_settings(tmp_path / "clean", corpus)
+    run_ingest(clean, UnitStore(clean), lambda: embedder, progress=False)
+    assert state(killed) == state(clean)
+    assert UnitStore(killed).count() == UnitStore(clean).count() == rerun.units_total
+    print(f"killed with {record.done} of {record.units} units recorded as done")
 
 
 def test_huge_lines_are_reported_and_the_rest_ingested(tmp_path: Path, embedder: MiniLMEmbedding) -> None:

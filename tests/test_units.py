@@ -76,6 +76,23 @@ def test_line_table_counts_like_an_editor() -> None:
     assert [ln.text for ln in line_table("a\n\nb")] == ["a", "", "b"]
 
 
+def test_a_lone_carriage_return_ends_a_line_too() -> None:
+    text = "Old Mac title\rSecond line.\r\nThird line.\nFourth\r\rSixth.\r"
+    table = line_table(text)
+    assert [(ln.number, ln.text) for ln in table] == [
+        (1, "Old Mac title"),
+        (2, "Second line."),
+        (3, "Third line."),
+        (4, "Fourth"),
+        (5, ""),
+        (6, "Sixth."),
+    ]
+    assert all(text[ln.start : ln.end] == ln.text for ln in table)
+    units = split_article(article(text))
+    texts = [(u.line, u.text) for u in units if u.kind == "text"]
+    assert texts == [(2, "Second line."), (3, "Third line."), (6, "Sixth.")]
+
+
 def test_reported_speech_in_a_bbc_style_article() -> None:
     text = (
         "Minister rejects claims\n\n"

@@ -13,6 +13,9 @@ const statusLine = $("status");
 const panel = $("source");
 const panelTitle = $("source-title");
 const panelLines = $("source-lines");
+const panelRange = $("source-range");
+// Lines per /api/sources request (the API's default page); pages fetched, by source and offset.
+const SOURCE_PAGE = 2000;
 const sourceCache = new Map();
 let conversationId = localStorage.getItem(STORAGE_KEY);
 let lastChip = null;
@@ -89,25 +92,36 @@ function chip(citation) {
   return button;
 }
 
-async function fetchSource(source) {
-  if (!sourceCache.has(source)) {
-    const path = source.split("/").map(encodeURIComponent).join("/");
-    const response = await fetch(`/api/sources/${path}`, { headers: authHeaders });
+// The article from its start when the cited lines are on its first page; further down a long
+// article, the page that holds them, a quarter of the way down.
+async function fetchSource(citation) {
+  const offset = citation.line_end <= SOURCE_PAGE ? 0 : Math.max(0, citation.line_start - 1 - SOURCE_PAGE / 4);
+  const key = `${citation.source}@${offset}`;
+  if (!sourceCache.has(key)) {
+    const path = citation.source.split("/").map(encodeURIComponent).join("/");
+    const query = `offset=${offset}&limit=${SOURCE_PAGE}`;
+    const response = await fetch(`/api/sources/${path}?${query}`, { headers: authHeaders });
     if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
-    sourceCache.set(source, await response.json());
+    sourceCache.set(key, await response.json());
   }
-  return sourceCache.get(source);
+  return sourceCache.get(key);
 }
 
 async function openSource(citation, opener) {
   let doc;
   try {
-    doc = await fetchSource(citation.source);
+    doc = await fetchSource(citation);
   } catch (error) {
     statusLine.textContent = `Cannot open ${citation.source}: ${error.message}`;
     return;
   }
   panelTitle.textContent = `${citation.source}, ${lineLabel(citation)}`;
+  const partial = doc.offset > 0 || doc.more;
+  const count = (n) => n.toLocaleString("en");
+  panelRange.hidden = !partial;
+  panelRange.textContent = partial
+    ? `Showing lines ${count(doc.offset + 1)}–${count(doc.offset + doc.lines.length)} of ${count(doc.total_lines)}`
+    : "";
   panelLines.replaceChildren();
   let first = null;
   for (const line of doc.lines) {
