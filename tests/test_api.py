@@ -348,7 +348,7 @@ def long_sources(ingested: Settings, tmp_path_factory: pytest.TempPathFactory) -
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz")
+        wait_until_up(f"http://127.0.0.1:{port}/openapi.json")  # /healthz is a 503 with an empty index
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
