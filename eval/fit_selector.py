@@ -45,7 +45,8 @@ OTHERS_WEIGHT = 0.25
 
 class Example(BaseModel):
     signals: selector.Signals
-    gold: bool
+    gold: bool  # on a gold line and, where the record lists key facts, holding one: the answering sentence
+    facts: list[int]  # the record's key facts (by index) that this sentence holds
 
 
 class Asked(BaseModel):
@@ -55,6 +56,7 @@ class Asked(BaseModel):
     corpus: str
     id: str
     answerable: bool
+    key_facts: int
     question: Question
     candidates: list[Example]
 
@@ -74,12 +76,20 @@ def asked(pipeline: Pipeline, record: GoldenRecord, set_name: str, corpus: str) 
     history = pipeline.history(conversation) if conversation else []
     question, candidates, index = pipeline.consider(pipeline.check_question(record.question), history)
     gold = {g.key for g in record.gold}
-    examples = [
-        Example(signals=extractive.signals(s, question, n), gold=line_of(s) in gold)
-        for n, s in enumerate(extractive.score(question, candidates, index))
-    ]
+    examples = []
+    for n, s in enumerate(extractive.score(question, candidates, index)):
+        text = s.candidate.unit.text.lower()
+        facts = [i for i, fact in enumerate(record.key_facts) if any(alt.lower() in text for alt in fact)]
+        answering = line_of(s) in gold and (bool(facts) or not record.key_facts)
+        examples.append(Example(signals=extractive.signals(s, question, n), gold=answering, facts=facts))
     return Asked(
-        set=set_name, corpus=corpus, id=record.id, answerable=record.answerable, question=question, candidates=examples
+        set=set_name,
+        corpus=corpus,
+        id=record.id,
+        answerable=record.answerable,
+        key_facts=len(record.key_facts),
+        question=question,
+        candidates=examples,
     )
 
 
@@ -149,7 +159,9 @@ def outcome(questions: list[Asked], probabilities: list[np.ndarray], threshold: 
     for q, p in zip(questions, probabilities, strict=True):
         chosen = decide(q, p, threshold, ratio)
         golds = [q.candidates[i].gold for i in chosen]
-        right.append(bool(chosen) and golds[0] if q.answerable else not chosen)
+        facts = {f for i in chosen for f in q.candidates[i].facts}
+        # As the eval counts an answer correct: the answering sentence cited, every key fact quoted.
+        right.append(any(golds) and len(facts) == q.key_facts if q.answerable else not chosen)
         clean.append(all(golds) if q.answerable else not chosen)
     return {"decided_right": float(np.mean(right)), "no_wrong_citation": float(np.mean(clean))}
 

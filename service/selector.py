@@ -34,10 +34,13 @@ FEATURES = (
     "coverage",
     "similarity_gap",
     "coverage_gap",
+    "best_similarity",
+    "best_coverage",
     "retrieval_rank",
     "relevance_rank",
     "similarity_x_coverage",
     "own_words",
+    "own_words_off_topic",
     "other_voice",
     "type_match",
     "type_missing",
@@ -103,14 +106,21 @@ def features(question: Question, signals: Signals, best_similarity: float, best_
         "coverage": signals.coverage,
         "similarity_gap": best_similarity - signals.similarity,
         "coverage_gap": best_coverage - signals.coverage,
+        # How well anything retrieved fits: an unanswerable question's best is weak too.
+        "best_similarity": best_similarity,
+        "best_coverage": best_coverage,
         "retrieval_rank": 1.0 / (1.0 + signals.rank),
         "relevance_rank": 1.0 / (1.0 + signals.relevance_rank),
         # Both close in meaning and sharing the topic words: either alone is weak evidence.
         "similarity_x_coverage": signals.similarity * signals.coverage,
         "own_words": float(signals.own_words),
+        # The asked person's words on something else: who said it is not what it is about.
+        "own_words_off_topic": float(signals.own_words and bool(question.topic) and signals.coverage == 0),
         "other_voice": float(question.asks_speech and not signals.own_words),
         "type_match": float(bool(question.expects) and signals.has_expected),
-        "type_missing": float(bool(question.expects) and not signals.has_expected),
+        # A date or a number is written out in the sentence that gives it; a place or a person may
+        # be named elsewhere in the article.
+        "type_missing": float(question.expects in ("time", "number") and not signals.has_expected),
         "hedged_for_outcome": float(outcome and bool(HEDGE.search(signals.text))),
         "wrong_year": float(signals.wrong_year),
         "misses_names": float(signals.misses_names),
