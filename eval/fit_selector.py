@@ -47,6 +47,7 @@ class Example(BaseModel):
     signals: selector.Signals
     gold: bool  # on a gold line and, where the record lists key facts, holding one: the answering sentence
     facts: list[int]  # the record's key facts (by index) that this sentence holds
+    on_gold_line: bool  # as the eval judges a citation: on a gold line (or holding a key fact)
 
 
 class Asked(BaseModel):
@@ -81,7 +82,11 @@ def asked(pipeline: Pipeline, record: GoldenRecord, set_name: str, corpus: str) 
         text = s.candidate.unit.text.lower()
         facts = [i for i, fact in enumerate(record.key_facts) if any(alt.lower() in text for alt in fact)]
         answering = line_of(s) in gold and (bool(facts) or not record.key_facts)
-        examples.append(Example(signals=extractive.signals(s, question, n), gold=answering, facts=facts))
+        examples.append(
+            Example(
+                signals=extractive.signals(s, question, n), gold=answering, facts=facts, on_gold_line=line_of(s) in gold
+            )
+        )
     return Asked(
         set=set_name,
         corpus=corpus,
@@ -146,12 +151,15 @@ def held_out(questions: list[Asked]) -> list[np.ndarray]:
     return out
 
 
-def decide(q: Asked, p: np.ndarray, threshold: float, ratio: float) -> list[int]:
+def decide(q: Asked, p: np.ndarray, threshold: float, extra: float) -> list[int]:
     """The candidates the answerer would quote (as extractive.select does, without the
-    near-duplicate check): eligible, over the threshold, near the best; at most three."""
+    near-duplicate check): none unless the likeliest eligible one reaches the threshold; then it
+    and the next likeliest that reach the extra threshold; at most three."""
     eligible = [i for i, c in enumerate(q.candidates) if not (q.question.asks_speech and not c.signals.own_words)]
-    order = sorted((i for i in eligible if p[i] >= threshold), key=lambda i: -p[i])
-    return [i for i in order if p[i] >= ratio * p[order[0]]][:MAX_SENTENCES] if order else []
+    order = sorted(eligible, key=lambda i: -p[i])
+    if not order or p[order[0]] < threshold:
+        return []
+    return [order[0], *(i for i in order[1:] if p[i] >= extra)][:MAX_SENTENCES]
 
 
 def outcome(questions: list[Asked], probabilities: list[np.ndarray], threshold: float, ratio: float) -> dict:
@@ -162,7 +170,7 @@ def outcome(questions: list[Asked], probabilities: list[np.ndarray], threshold: 
         facts = {f for i in chosen for f in q.candidates[i].facts}
         # As the eval counts an answer correct: the answering sentence cited, every key fact quoted.
         right.append(any(golds) and len(facts) == q.key_facts if q.answerable else not chosen)
-        clean.append(all(golds) if q.answerable else not chosen)
+        clean.append(all(q.candidates[i].on_gold_line or q.candidates[i].facts for i in chosen))
     return {"decided_right": float(np.mean(right)), "no_wrong_citation": float(np.mean(clean))}
 
 
@@ -196,7 +204,7 @@ def fit() -> int:
     grid = [
         (t, r, outcome(questions, probabilities, t, r))
         for t in np.arange(0.05, 0.951, 0.025)
-        for r in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+        for r in np.arange(0.05, 0.951, 0.05)
     ]
     threshold, ratio, best = max(grid, key=lambda g: (g[2]["decided_right"] + OTHERS_WEIGHT * g[2]["no_wrong_citation"], -g[1]))
     weights = fit_weights(*design(questions))
@@ -204,7 +212,7 @@ def fit() -> int:
         features=list(selector.FEATURES),
         weights=[round(float(w), 4) for w in weights],
         threshold=round(float(threshold), 3),
-        extra_ratio=ratio,
+        extra_threshold=round(float(ratio), 3),
         fitted_on=sorted({f"{q.set} over {q.corpus}" for q in questions}),
         calibration={**calibration(questions, probabilities), "held_out_decisions": best},
     )

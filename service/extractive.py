@@ -205,9 +205,11 @@ def select(ranked: list[Scored], question: Question, limit: int) -> list[Scored]
     for s in ranked:
         if len(chosen) == limit:
             break
-        if not answers(s, question):
+        if question.asks_speech and not s.own_words:
             continue
-        if chosen and s.answers < selector.model().extra_ratio * chosen[0].answers:
+        if not chosen and not answers(s, question):
+            break  # the likeliest sentence does not answer: nothing does
+        if chosen and s.answers < selector.model().extra_threshold:
             break
         if any(overlap(s, c) > DUPLICATE_OVERLAP for c in chosen):
             continue

@@ -41,6 +41,7 @@ FEATURES = (
     "similarity_x_coverage",
     "own_words",
     "own_words_off_topic",
+    "quoted_words",
     "other_voice",
     "type_match",
     "type_missing",
@@ -60,6 +61,7 @@ HEDGE = re.compile(
     r"hope(?:s|d)?|aim(?:s|ed)?|intend(?:s|ed)?|propos(?:e|es|ed)|due to|forecast|predict(?:s|ed)?)\b",
     re.IGNORECASE,
 )
+QUOTATION = re.compile(r"[“”\"]")
 # A question about what happened: asked in the past tense ("did", "was", "sold", "won"), and not
 # itself about an expectation ("What is it expected to fetch?").
 OUTCOME = re.compile(r"\b(?:did|was|were|had|has|have)\b|\b\w{3,}ed\b", re.IGNORECASE)
@@ -85,7 +87,7 @@ class Model(BaseModel):
     features: list[str]
     weights: list[float]
     threshold: float  # a sentence answers when its probability reaches this
-    extra_ratio: float  # a further sentence joins the best only with this share of its probability
+    extra_threshold: float  # a further sentence joins the best one when its probability reaches this
     fitted_on: list[str] = []
     calibration: dict = {}
 
@@ -116,6 +118,9 @@ def features(question: Question, signals: Signals, best_similarity: float, best_
         "own_words": float(signals.own_words),
         # The asked person's words on something else: who said it is not what it is about.
         "own_words_off_topic": float(signals.own_words and bool(question.topic) and signals.coverage == 0),
+        # Asked what someone said, their words themselves, in quotation marks, answer best; the
+        # reporter's sentence introducing them ("X said the plan was debated") less so.
+        "quoted_words": float(question.asks_speech and signals.own_words and bool(QUOTATION.search(signals.text))),
         "other_voice": float(question.asks_speech and not signals.own_words),
         "type_match": float(bool(question.expects) and signals.has_expected),
         # A date or a number is written out in the sentence that gives it; a place or a person may
