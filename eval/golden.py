@@ -15,6 +15,8 @@ KINDS = {
     "unanswerable",
     "follow-up",
 }
+# The kind of a draft exported from readers' feedback; a reviewer gives it a real one.
+FEEDBACK_DRAFT = "feedback-draft"
 
 
 class Line(BaseModel):
@@ -26,6 +28,18 @@ class Line(BaseModel):
     @property
     def key(self) -> str:
         return f"{self.source}:{self.line}"
+
+
+class ReaderFeedback(BaseModel):
+    """The "not helpful" verdict a record was drafted from: for the reviewer, never judged."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field("", description="What the reader wrote.")
+    answer: str = Field(description="The answer the reader judged.")
+    rewritten_question: str = Field(description="The question that answer answered (follow-ups resolved).")
+    cited: list[Line] = Field(default_factory=list, description="The lines it cited (trap candidates).")
+    judged_at: str = Field(description="When the verdict was given (ISO 8601, UTC).")
 
 
 class GoldenRecord(BaseModel):
@@ -41,9 +55,14 @@ class GoldenRecord(BaseModel):
     )
     traps: list[Line] = Field(default_factory=list, description="Lines that must not be cited.")
     kind: str = "direct"
+    draft: bool = Field(False, description="Exported from readers' feedback and not yet reviewed: never scored.")
+    feedback: ReaderFeedback | None = Field(None, description="The reader's verdict this record came from.")
 
     @model_validator(mode="after")
     def consistent(self) -> "GoldenRecord":
+        # A reviewer who only deletes the draft marker would leave a refusal that nobody chose.
+        if self.kind == FEEDBACK_DRAFT and not self.draft:
+            raise ValueError(f"a reviewed record needs a kind other than {FEEDBACK_DRAFT} (see eval/README.md)")
         if self.answerable and not self.gold:
             raise ValueError("an answerable record needs at least one gold line")
         if not self.answerable and (self.gold or self.key_facts):

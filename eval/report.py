@@ -80,20 +80,38 @@ def kind_header(summary: "Summary") -> list[str]:
     return ["kind", "questions", *(f"{name} accuracy" for name in summary.systems)]
 
 
+def counted(summary: "Summary") -> str:
+    """How many questions, saying how many of them were unreviewed drafts (never scored)."""
+    drafts = f" ({summary.drafts} unreviewed drafts among them, asked but not scored)" if summary.drafts else ""
+    return f"{summary.questions} questions{drafts}"
+
+
 def terminal(summary: "Summary") -> str:
     table = [header(summary), *rows(summary)]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     verdict = "gate: PASSED" if summary.gate.passed else "gate: FAILED\n  " + "\n  ".join(summary.gate.failures)
-    return "\n".join(lines) + "\n" + verdict
+    return "\n".join(lines) + f"\n{counted(summary)}\n" + verdict
+
+
+# How each verdict reads in report.md and report.html.
+WORDS = {"ok": "yes", "bad": "NO", "draft": "draft"}
+MARKS = {"ok": "✔", "bad": "✘", "draft": "–"}
+
+
+def verdict(q) -> tuple[str, str]:  # noqa: ANN001 - a QuestionResult
+    """ok, bad or draft (an unreviewed draft is never judged right or wrong), and why."""
+    if q.record.draft:
+        return "draft", "unreviewed draft: not scored"
+    return ("ok" if q.judgment.correct else "bad"), q.judgment.why
 
 
 def markdown(results: "Results", summary: "Summary") -> str:
     out = [
         f"# citeline eval {summary.run}",
         "",
-        f"Set `{summary.set}`, {summary.questions} questions, target {summary.target}, retrieval k = {results.k}.",
+        f"Set `{summary.set}`, {counted(summary)}, target {summary.target}, retrieval k = {results.k}.",
         "",
         f"| {' | '.join(header(summary))} |",
         "|" + "---|" * len(header(summary)),
@@ -116,8 +134,8 @@ def markdown(results: "Results", summary: "Summary") -> str:
     ]
     for q in results.systems["citeline"]:
         answer = q.response.get("answer", "").replace("|", "\\|").replace("\n", " ")
-        verdict = "yes" if q.judgment.correct else "NO"
-        out.append(f"| {q.record.id} | {q.record.kind} | {verdict} | {q.judgment.why} | {answer} |")
+        state, why = verdict(q)
+        out.append(f"| {q.record.id} | {q.record.kind} | {WORDS[state]} | {why} | {answer} |")
     return "\n".join(out) + "\n"
 
 
@@ -183,11 +201,12 @@ def html(results: "Results", summary: "Summary") -> str:
             f"{escape(s.why)}</li>"
             for s in q.judgment.sentences
         )
-        verdict = "ok" if q.judgment.correct else "bad"
+        state, why = verdict(q)
+        reader = f"<br><small>reader: {escape(q.record.feedback.note)}</small>" if q.record.feedback else ""
         questions.append(
-            f'<tr class="{verdict}"><td>{escape(q.record.id)}<br><small>{escape(q.record.kind)}'
-            f"</small></td><td>{escape(' → '.join([*q.record.history, q.record.question]))}</td>"
-            f"<td>{'✔' if q.judgment.correct else '✘'} {escape(q.judgment.why)}</td>"
+            f'<tr class="{state}"><td>{escape(q.record.id)}<br><small>{escape(q.record.kind)}'
+            f"</small></td><td>{escape(' → '.join([*q.record.history, q.record.question]))}{reader}</td>"
+            f"<td>{MARKS[state]} {escape(why)}</td>"
             f"<td>{escape(q.response.get('answer', ''))}{_citations_html(q)}<ul>{sentences}</ul></td>"
             f"<td>{q.latency_ms:.0f}</td></tr>"
         )
@@ -199,10 +218,11 @@ table {{ border-collapse: collapse; margin: 1rem 0; }}
 td, th {{ border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }}
 th {{ background: #f4f4f5; text-align: left; }} .ok {{ color: #166534; }} .bad {{ color: #b91c1c; }}
 tr.bad td:first-child {{ border-left: 4px solid #b91c1c; }} tr.ok td:first-child {{ border-left: 4px solid #16a34a; }}
+tr.draft td:first-child {{ border-left: 4px solid #9ca3af; }}
 .chart {{ max-width: 820px; font-size: 12px; }} q {{ color: #374151; }} ul {{ margin: .3rem 0; padding-left: 1.2rem; }}
 </style></head><body>
 <h1>citeline eval {escape(summary.run)}</h1>
-<p>Set <code>{escape(summary.set)}</code>, {summary.questions} questions, target {escape(summary.target)},
+<p>Set <code>{escape(summary.set)}</code>, {escape(counted(summary))}, target {escape(summary.target)},
 retrieval k = {results.k}. Created {escape(summary.created)}.</p>
 {gate}
 <table><tr>{"".join(f"<th>{escape(h)}</th>" for h in header(summary))}</tr>{table_rows}</table>

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from eval import gate, metrics, report
-from eval.golden import GoldenRecord, load_set
+from eval.golden import GoldenRecord, GoldenSetError, load_set
 from eval.judges import Judgment, judge
 from eval.llm_judge import LLMJudge
 from eval.peer import PeerTarget
@@ -47,6 +47,7 @@ class Summary(BaseModel):
     set: str
     target: str
     questions: int
+    drafts: int = 0  # unreviewed drafts among the questions: asked and reported, not scored
     systems: dict[str, dict]
     by_kind: dict[str, dict] = {}  # system -> kind -> questions, accuracy
     baseline_delta: dict
@@ -78,8 +79,13 @@ def judge_all(
 
 
 def summarize(results: Results, thresholds: gate.Thresholds, baseline: dict) -> Summary:
+    # A draft has no gold yet: scored, it would count as a refusal that nobody chose.
     scored = {
-        name: [metrics.Scored(record=q.record, judgment=q.judgment, latency_ms=q.latency_ms) for q in items]
+        name: [
+            metrics.Scored(record=q.record, judgment=q.judgment, latency_ms=q.latency_ms)
+            for q in items
+            if not q.record.draft
+        ]
         for name, items in results.systems.items()
     }
     systems = {name: metrics.summarize(items, results.k) for name, items in scored.items()}
@@ -90,6 +96,7 @@ def summarize(results: Results, thresholds: gate.Thresholds, baseline: dict) -> 
         set=results.set,
         target=results.target,
         questions=len(results.systems["citeline"]),
+        drafts=sum(q.record.draft for q in results.systems["citeline"]),
         systems=systems,
         by_kind={name: metrics.by_kind(items) for name, items in scored.items()},
         baseline_delta=gate.deltas(ours, baseline),
@@ -163,11 +170,20 @@ def evaluate_configured(
     progress: bool,
     answerers: list[str] = ("extractive",),  # type: ignore[assignment]
     with_llm_judge: bool = False,
+    with_drafts: bool = False,
 ) -> tuple[Results, Summary]:
     """`citeline eval`: our pipeline (in-process with each answerer, after an incremental ingest,
     or a running service at `url`) and, unless told otherwise, the peer, over the same
-    questions. The first answerer's row is "citeline", the one the gate checks."""
+    questions. The first answerer's row is "citeline", the one the gate checks. A set holding
+    unreviewed drafts is refused unless `with_drafts`: then they are asked but not scored."""
     records = load_set(set_path)
+    drafts = [r.id for r in records if r.draft]
+    if drafts and not with_drafts:
+        named = ", ".join(drafts[:3]) + (", …" if len(drafts) > 3 else "")
+        raise GoldenSetError(
+            f"{set_path}: {len(drafts)} unreviewed draft(s) from readers' feedback ({named}): review them first "
+            '(eval/README.md, "Readers\' feedback"), or pass --drafts to replay them without scoring'
+        )
     embedder = MiniLMEmbedding(threads=settings.embed_threads, embed_batch_size=settings.embed_batch_size)
     targets: list[Target]
     if url:

@@ -17,21 +17,24 @@ from fastapi.staticfiles import StaticFiles
 
 from ingest.store import StoreUnavailable
 from service import docs, openai_compat
-from service.conversations import ConversationNotFound
+from service.conversations import ConversationNotFound, ConversationStoreError, TurnNotFound
 from service.guard import Guard, RateLimit
 from service.llm import LLMUnavailable
 from service.observability import Metrics, RequestContext
 from service.pipeline import InvalidQuestion, Pipeline
 from service.retrieve import IndexEmpty
 from service.schemas import (
+    CONVERSATION_ID_PATTERN,
     ERROR_RESPONSES,
     AskRequest,
     AskResponse,
     Conversation,
     ConversationTurn,
+    FeedbackRequest,
     Health,
     SourceDocument,
     SourceLine,
+    StoredFeedback,
     describe_errors,
 )
 from service.sources import SourceNotFound
@@ -43,6 +46,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 KNOWN_ERRORS: dict[type[Exception], tuple[int, str | None]] = {
     InvalidQuestion: (422, None),
     ConversationNotFound: (404, "no such conversation"),
+    TurnNotFound: (404, "no such turn in this conversation"),
+    # Only feedback meets it: an answer that cannot be saved is still given (AskResponse.saved).
+    ConversationStoreError: (503, "the conversation database cannot be written right now; try again shortly"),
     IndexEmpty: (503, None),
     StoreUnavailable: (503, "the vector store is unavailable; try again shortly"),
     LLMUnavailable: (503, "the language model is unreachable; try again shortly"),
@@ -146,15 +152,26 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     )
     def conversation(
         http: Request,
-        conversation_id: str = PathParam(max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$"),
+        conversation_id: str = PathParam(max_length=128, pattern=CONVERSATION_ID_PATTERN),
     ) -> Conversation:
         """A conversation's turns, with each answer's citations as they were given (only to the
         key that started it)."""
         turns = pipeline.conversations.turns(conversation_id, http.state.owner)
         return Conversation(
             conversation_id=conversation_id,
-            turns=[ConversationTurn.model_validate(t.model_dump()) for t in turns],
+            turns=[ConversationTurn(turn=t.number, **t.model_dump(exclude={"number"})) for t in turns],
         )
+
+    @app.post("/api/feedback", response_model=StoredFeedback, responses=ERROR_RESPONSES, tags=["feedback"])
+    def feedback(request: FeedbackRequest, http: Request) -> StoredFeedback:
+        """A reader's verdict on one answer, helpful or not, with an optional note. The latest
+        verdict on a turn replaces any earlier one; only the key that started the conversation
+        may judge its answers."""
+        stored = pipeline.conversations.give_feedback(
+            request.conversation_id, request.turn, request.verdict, request.note, http.state.owner
+        )
+        metrics.verdict(stored.verdict)
+        return StoredFeedback(conversation_id=request.conversation_id, turn=request.turn, **stored.model_dump())
 
     @app.get("/api/sources/{source:path}", response_model=SourceDocument, responses=ERROR_RESPONSES, tags=["sources"])
     def source(source: str) -> SourceDocument | JSONResponse:
@@ -193,7 +210,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def prometheus() -> Response:
-        """Request counts and latencies per route, answer outcomes (Prometheus text format)."""
+        """Request counts and latencies per route, answer outcomes, readers' verdicts (Prometheus text format)."""
         body, content_type = metrics.exposition()
         return Response(content=body, media_type=content_type)
 

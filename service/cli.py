@@ -4,6 +4,7 @@ import argparse
 import json
 import logging
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -140,6 +141,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from service.llm import LLMUnavailable
 
     settings = _settings(args)
+    if args.since and not args.from_feedback:
+        print("citeline eval: --since goes with --from-feedback", file=sys.stderr)
+        return EXIT_ERROR
+    if args.from_feedback:
+        return export_feedback(settings, args.since, Path(args.out) if args.out else None)
+    out = Path(args.out) if args.out else report.REPORTS_DIR
     try:
         if args.recompute:
             _, summary = run.recompute(Path(args.recompute), gate.load_thresholds(), gate.load_baseline())
@@ -150,12 +157,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 Path(args.set),
                 args.url,
                 not args.no_peer,
-                Path(args.out),
+                out,
                 progress=not args.quiet,
                 answerers=args.answerer,
                 with_llm_judge=args.llm_judge,
+                with_drafts=args.drafts,
             )
-            run_dir = Path(args.out) / summary.run
+            run_dir = out / summary.run
     except (GoldenSetError, CorpusMissing, StoreUnavailable, LLMUnavailable, RuntimeError, OSError) as exc:
         print(f"citeline eval: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -166,6 +174,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
         gate.BASELINE.write_text((run_dir / "summary.json").read_text(encoding="utf-8"), encoding="utf-8")
         print(f"baseline updated: {gate.BASELINE}")
     return EXIT_OK if summary.gate.passed or args.no_gate else EXIT_ERROR
+
+
+def export_feedback(settings: Settings, since: date | None, out: Path | None) -> int:
+    """`citeline eval --from-feedback`: readers' not-helpful answers as draft golden records."""
+    from eval.feedback import drafts, jsonl
+    from service.conversations import ConversationStoreError
+
+    try:
+        records = drafts(settings.conversations_path, since)
+        if out:
+            out.write_text(jsonl(records), encoding="utf-8")
+        else:
+            sys.stdout.write(jsonl(records))
+    except (ConversationStoreError, OSError) as exc:
+        print(f"citeline eval: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        f"{len(records)} draft(s) from readers' feedback{f' since {since}' if since else ''}"
+        f"{f' written to {out}' if out else ''}: review them before use (eval/README.md, Readers' feedback)",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def day(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, not {value!r}") from None
 
 
 def top_k(value: str) -> int:
@@ -234,11 +271,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="answerers to compare side by side; the first is the gated 'citeline' row",
     )
     evaluate.add_argument("--llm-judge", action="store_true", help="also judge support with the configured LLM")
-    evaluate.add_argument("--out", default=str(REPORTS_DIR), help="folder for <run>/ reports")
+    evaluate.add_argument(
+        "--out",
+        help=f"folder for <run>/ reports (default {REPORTS_DIR}); with --from-feedback, the .jsonl file to write "
+        "(default: standard output)",
+    )
     evaluate.add_argument("--recompute", metavar="RUN_DIR", help="recount metrics from a run's stored judgments")
     evaluate.add_argument("--no-gate", action="store_true", help="exit 0 even when a threshold is missed")
     evaluate.add_argument("--update-baseline", action="store_true", help="make this run the committed baseline")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
+    evaluate.add_argument(
+        "--drafts", action="store_true", help="replay the set's unreviewed feedback drafts unscored, not refuse it"
+    )
+    evaluate.add_argument(
+        "--from-feedback",
+        action="store_true",
+        help="export answers readers found not helpful as draft golden records (JSONL), instead of a run",
+    )
+    evaluate.add_argument(
+        "--since", type=day, metavar="YYYY-MM-DD", help="with --from-feedback: verdicts from this day on (UTC)"
+    )
     evaluate.add_argument("--corpus", help="corpus folder (default: CITELINE_CORPUS_DIR or ./corpus)")
     evaluate.set_defaults(func=cmd_eval)
     return parser
@@ -246,7 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def claim_store(args: argparse.Namespace) -> None:
     """Writers of the embedded store run alone; readers may share it (see ingest/lock.py)."""
-    writes = args.command == "ingest" or (args.command == "eval" and not args.url and not args.recompute)
+    writes = args.command == "ingest" or (
+        args.command == "eval" and not (args.url or args.recompute or args.from_feedback)
+    )
     if writes or args.command in ("serve", "ask"):
         claim(_settings(args), write=writes)
 

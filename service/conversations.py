@@ -5,6 +5,10 @@ conversation keeps at most `max_turns` turns; older ones are pruned as new ones 
 conversation belongs to whoever started it (`owner`: the digest of their API key, None without
 keys); to anyone else it does not exist. Conversations idle for `retention_days` are deleted by
 whichever write comes along, at most every PRUNE_EVERY_S in a process.
+
+Each turn has a number, counted from 0 at the conversation's first turn and never reused: it
+names the turn to readers' feedback (the latest verdict on a turn is kept, with its time and an
+optional note) and stays the same when older turns are pruned.
 """
 
 import json
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from service.schemas import Citation
+from service.schemas import Citation, Feedback, Verdict
 
 # Step i takes a database from PRAGMA user_version i to i + 1; a new database takes them all.
 MIGRATIONS = [
@@ -45,6 +49,17 @@ MIGRATIONS = [
         "(SELECT max(created) FROM turns WHERE conversation_id = conversations.id), 0))",
         "CREATE INDEX conversations_by_updated ON conversations(updated)",
     ],
+    [
+        # Turns already stored are numbered in the order they were asked.
+        "ALTER TABLE turns ADD COLUMN number INTEGER NOT NULL DEFAULT 0",
+        "UPDATE turns SET number = (SELECT count(*) FROM turns AS earlier "
+        "WHERE earlier.conversation_id = turns.conversation_id AND earlier.seq < turns.seq)",
+        "CREATE UNIQUE INDEX turns_by_number ON turns(conversation_id, number)",
+        "ALTER TABLE turns ADD COLUMN verdict TEXT",
+        "ALTER TABLE turns ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE turns ADD COLUMN judged REAL",
+        "CREATE INDEX turns_by_verdict ON turns(verdict, judged)",
+    ],
 ]
 PRUNE_EVERY_S = 600.0
 DAY_S = 86_400.0
@@ -59,12 +74,47 @@ class Turn(BaseModel):
     created: float
 
 
+class StoredTurn(Turn):
+    number: int  # from 0 at the conversation's first turn
+    feedback: Feedback | None  # the reader's latest verdict on it
+
+
+class JudgedTurn(BaseModel):
+    """A turn a reader judged, with what it takes to ask it again."""
+
+    conversation_id: str
+    turn: StoredTurn
+    earlier: list[str]  # the conversation's questions before it (those still kept), oldest first
+
+
 class ConversationNotFound(Exception):
+    pass
+
+
+class TurnNotFound(Exception):
     pass
 
 
 class ConversationStoreError(Exception):
     """The database cannot be opened (a clear start-up error) or written (said, never silent)."""
+
+
+TURN_COLUMNS = "number, question, rewritten_question, answer, answered, citations, created, verdict, note, judged"
+
+
+def _stored(row: tuple) -> StoredTurn:
+    """A StoredTurn from a row of TURN_COLUMNS."""
+    number, question, rewritten, answer, answered, citations, created, verdict, note, judged = row
+    return StoredTurn(
+        number=number,
+        question=question,
+        rewritten_question=rewritten,
+        answer=answer,
+        answered=bool(answered),
+        citations=[Citation.model_validate(c) for c in json.loads(citations)],
+        created=created,
+        feedback=Feedback(verdict=verdict, note=note, created=judged) if verdict else None,
+    )
 
 
 class ConversationStore:
@@ -105,6 +155,17 @@ class ConversationStore:
                 db.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction whose failure is remembered (for /healthz) and said plainly."""
+        try:
+            with self._transaction() as db:
+                yield db
+        except (sqlite3.Error, OSError) as exc:
+            self.write_error = str(exc)
+            raise ConversationStoreError(f"conversation database {self.path} cannot be written: {exc}") from exc
+        self.write_error = None
+
     def _migrate(self) -> None:
         with self._transaction() as db:  # one process migrates; the others wait, then find it done
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -117,40 +178,25 @@ class ConversationStore:
     def new_id() -> str:
         return uuid.uuid4().hex
 
-    def turns(self, conversation_id: str, owner: str | None = None, last: int | None = None) -> list[Turn]:
-        db = self._connect()
+    @staticmethod
+    def _check_owner(db: sqlite3.Connection, conversation_id: str, owner: str | None) -> None:
         owned = db.execute("SELECT 1 FROM conversations WHERE id = ? AND owner IS ?", (conversation_id, owner))
         if owned.fetchone() is None:
             raise ConversationNotFound(conversation_id)
+
+    def turns(self, conversation_id: str, owner: str | None = None, last: int | None = None) -> list[StoredTurn]:
+        db = self._connect()
+        self._check_owner(db, conversation_id, owner)
         rows = db.execute(
-            "SELECT question, rewritten_question, answer, answered, citations, created FROM turns "
-            "WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
+            f"SELECT {TURN_COLUMNS} FROM turns WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
             (conversation_id, last if last is not None else self.max_turns),
         ).fetchall()
-        return [
-            Turn(
-                question=q,
-                rewritten_question=r,
-                answer=a,
-                answered=bool(ok),
-                citations=[Citation.model_validate(c) for c in json.loads(cites)],
-                created=t,
-            )
-            for q, r, a, ok, cites, t in reversed(rows)
-        ]
+        return [_stored(row) for row in reversed(rows)]
 
-    def append(self, conversation_id: str, turn: Turn, owner: str | None = None) -> None:
-        """Add a turn to `owner`'s conversation, starting it if it is new."""
-        try:
-            self._append(conversation_id, turn, owner)
-        except (sqlite3.Error, OSError) as exc:
-            self.write_error = str(exc)
-            raise ConversationStoreError(f"conversation database {self.path} cannot be written: {exc}") from exc
-        self.write_error = None
-
-    def _append(self, conversation_id: str, turn: Turn, owner: str | None) -> None:
+    def append(self, conversation_id: str, turn: Turn, owner: str | None = None) -> int:
+        """Add a turn to `owner`'s conversation, starting it if it is new; the turn's number."""
         citations = json.dumps([c.model_dump() for c in turn.citations], ensure_ascii=False)
-        with self._transaction() as db:
+        with self._writing() as db:
             self._prune_when_due(db)
             started = db.execute(
                 "INSERT INTO conversations (id, created, owner, updated) VALUES (?, ?, ?, ?) "
@@ -159,11 +205,15 @@ class ConversationStore:
             )
             if not started.rowcount:
                 raise ConversationNotFound(conversation_id)  # someone else's
+            number = db.execute(
+                "SELECT coalesce(max(number) + 1, 0) FROM turns WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()[0]
             db.execute(
-                "INSERT INTO turns (conversation_id, question, rewritten_question, answer, answered, citations,"
-                " created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO turns (conversation_id, number, question, rewritten_question, answer, answered,"
+                " citations, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
+                    number,
                     turn.question,
                     turn.rewritten_question,
                     turn.answer,
@@ -177,6 +227,43 @@ class ConversationStore:
                 "(SELECT seq FROM turns WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?)",
                 (conversation_id, conversation_id, self.max_turns),
             )
+        return number
+
+    def give_feedback(
+        self, conversation_id: str, number: int, verdict: Verdict, note: str, owner: str | None = None
+    ) -> Feedback:
+        """Keep a reader's verdict on turn `number` of `owner`'s conversation, replacing any earlier one."""
+        feedback = Feedback(verdict=verdict, note=note, created=time.time())
+        with self._writing() as db:
+            self._check_owner(db, conversation_id, owner)
+            judged = db.execute(
+                "UPDATE turns SET verdict = ?, note = ?, judged = ? WHERE conversation_id = ? AND number = ?",
+                (feedback.verdict, feedback.note, feedback.created, conversation_id, number),
+            )
+            if not judged.rowcount:
+                raise TurnNotFound(f"{conversation_id} turn {number}")  # never asked, or pruned
+        return feedback
+
+    def not_helpful_since(self, since: float) -> list[JudgedTurn]:
+        """Every kept turn, of anyone's conversation, judged not helpful at or after Unix time
+        `since`, oldest verdict first."""
+        # One statement, so that the turns and their conversations are read from one snapshot.
+        rows = self._connect().execute(
+            f"SELECT conversation_id, {TURN_COLUMNS} FROM turns WHERE conversation_id IN "
+            "(SELECT conversation_id FROM turns WHERE verdict = 'not_helpful' AND judged >= ?) "
+            "ORDER BY conversation_id, number",
+            (since,),
+        )
+        conversations: dict[str, list[StoredTurn]] = {}
+        for conversation_id, *row in rows:
+            conversations.setdefault(conversation_id, []).append(_stored(tuple(row)))
+        judged = [
+            JudgedTurn(conversation_id=conversation_id, turn=turn, earlier=[t.question for t in turns[:i]])
+            for conversation_id, turns in conversations.items()
+            for i, turn in enumerate(turns)
+            if turn.feedback and turn.feedback.verdict == "not_helpful" and turn.feedback.created >= since
+        ]
+        return sorted(judged, key=lambda j: j.turn.feedback.created if j.turn.feedback else 0)
 
     def _prune_when_due(self, db: sqlite3.Connection) -> None:
         # One indexed DELETE (turns follow by cascade), at most every PRUNE_EVERY_S.

@@ -2,7 +2,7 @@
 
 Every request gets an id (the client's X-Request-ID when it is sane, else a new one), returned
 in the X-Request-ID header and attached to every log line written while serving it. /metrics
-exposes request counts and latencies per route and answer outcomes.
+exposes request counts and latencies per route, answer outcomes and readers' verdicts.
 """
 
 import contextvars
@@ -11,11 +11,12 @@ import logging
 import re
 import time
 import uuid
+from typing import get_args
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.schemas import AskResponse
+from service.schemas import AskResponse, Verdict
 
 REQUEST_ID = contextvars.ContextVar("request_id", default="-")
 SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -63,6 +64,11 @@ class Metrics:
             registry=self.registry,
         )
         self.answers = Counter("citeline_answers_total", "Answers by outcome", ["outcome"], registry=self.registry)
+        self.feedback = Counter(
+            "citeline_feedback_total", "Readers' verdicts, changes included", ["verdict"], registry=self.registry
+        )
+        for verdict in get_args(Verdict):  # shown at 0 from the start, so that a rate has a beginning
+            self.feedback.labels(verdict)
 
     def answer(self, response: AskResponse) -> None:
         self.answers.labels("answered" if response.answered else "refused").inc()
@@ -70,6 +76,9 @@ class Metrics:
             self.answers.labels("verification_drops").inc(len(response.verification.removed))
         if not response.saved:
             self.answers.labels("not_saved").inc()
+
+    def verdict(self, verdict: Verdict) -> None:
+        self.feedback.labels(verdict).inc()
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

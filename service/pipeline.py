@@ -211,9 +211,9 @@ class Pipeline:
             created=time.time(),
         )
         try:
-            self.conversations.append(conversation_id, turn, owner)
+            number = self.conversations.append(conversation_id, turn, owner)
         except ConversationStoreError as exc:
             # The answer is computed and verified: it is given, marked as not saved, not lost to a 500.
             log.error("answer given but not saved: %s", exc)
             return response.model_copy(update={"conversation_id": conversation_id, "saved": False})
-        return response.model_copy(update={"conversation_id": conversation_id})
+        return response.model_copy(update={"conversation_id": conversation_id, "turn": number})

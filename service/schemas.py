@@ -1,14 +1,18 @@
 """The HTTP API's request and response models (also used by the CLI and the eval harness)."""
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ingest.units import Unit
 from service.question_text import VISIBLE_PATTERN
 
 # Longer is not a question; the same limit for every deployment, so the schema can say it.
 MAX_QUESTION_CHARS = 1000
+MAX_NOTE_CHARS = 1000
+# Far beyond any conversation, well within SQLite's integers (a larger one would not bind: a 500).
+MAX_TURN = 1_000_000_000
+CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 
 
 def _whole(value: object) -> object:
@@ -16,9 +20,19 @@ def _whole(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-TopK = Annotated[
-    int, BeforeValidator(_whole), Field(ge=1, le=50), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 50})
-]
+def whole_number(minimum: int, maximum: int) -> Any:  # an Annotated type: nothing more precise fits
+    """An integer from `minimum` to `maximum` that a strict model accepts whenever its JSON Schema does."""
+    return Annotated[
+        int,
+        BeforeValidator(_whole),
+        Field(ge=minimum, le=maximum),
+        WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum}),
+    ]
+
+
+TopK = whole_number(1, 50)
+TurnNumber = whole_number(0, MAX_TURN)
+Verdict = Literal["helpful", "not_helpful"]
 
 
 EXAMPLE_QUESTION = "What did Stoltenberg say about Ukraine's membership?"
@@ -41,7 +55,7 @@ class AskRequest(BaseModel):
         max_length=MAX_QUESTION_CHARS,
         pattern=VISIBLE_PATTERN,
     )
-    conversation_id: str | None = Field(None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    conversation_id: str | None = Field(None, max_length=128, pattern=CONVERSATION_ID_PATTERN)
     top_k: TopK | None = Field(None, description="Units retrieved, 1 to 50 (default: server setting).")
 
 
@@ -99,15 +113,55 @@ class AskResponse(BaseModel):
         description="False when the turn could not be stored (the database cannot be written): the answer "
         "stands, but the conversation does not hold it.",
     )
+    turn: int | None = Field(
+        None,
+        description="The answer's turn number in the conversation, from 0 at its first turn (what "
+        "POST /api/feedback names); null when the turn was not saved.",
+    )
+
+
+class Feedback(BaseModel):
+    verdict: Verdict
+    note: str = Field("", description="What the reader added, if anything.")
+    created: float = Field(description="Unix time the verdict was given.")
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [{"conversation_id": "3f2a9c", "turn": 0, "verdict": "not_helpful", "note": "Wrong person."}]
+        },
+    )
+
+    conversation_id: str = Field(max_length=128, pattern=CONVERSATION_ID_PATTERN)
+    turn: TurnNumber = Field(
+        description="The answer's turn number: `turn` in the ask response and in GET /api/conversations/{id} "
+        "(from 0 at the conversation's first turn)."
+    )
+    verdict: Verdict
+    note: Annotated[str, AfterValidator(str.strip)] = Field(
+        "",
+        max_length=MAX_NOTE_CHARS,
+        description="Optional: what was wrong, or anything else (surrounding whitespace is dropped).",
+    )
+
+
+class StoredFeedback(Feedback):
+    conversation_id: str
+    turn: int
 
 
 class ConversationTurn(BaseModel):
+    turn: int = Field(description="From 0 at the conversation's first turn; kept when older turns are pruned.")
     question: str
     rewritten_question: str
     answer: str
     answered: bool
     citations: list[Citation]
     created: float = Field(description="Unix time.")
+    feedback: Feedback | None = Field(None, description="The reader's latest verdict on this answer.")
 
 
 class Conversation(BaseModel):
@@ -148,13 +202,14 @@ ERROR_RESPONSES: dict[int | str, dict] = {
         (404, "Not found"),
         (413, "The request body is too large"),
         (422, "Invalid request"),
-        (503, "The index is empty, or Chroma or the language model is unreachable"),
+        (503, "The index is empty, Chroma or the language model is unreachable, or feedback cannot be saved"),
     )
 }
 
 
 EMPTY_QUESTION = "question must not be empty"
-NOT_UNICODE = "question must be valid Unicode text, without unpaired surrogates"
+UNICODE_RULE = "must be valid Unicode text, without unpaired surrogates"
+NOT_UNICODE = f"question {UNICODE_RULE}"
 # What a person asking should read, instead of pydantic's wording.
 QUESTION_MESSAGES = {
     "string_too_short": EMPTY_QUESTION,
@@ -173,6 +228,8 @@ def describe_errors(errors: list) -> str:
             messages.append("the request body is not valid JSON")
         elif where == "question" and error.get("type") in QUESTION_MESSAGES:
             messages.append(QUESTION_MESSAGES[error["type"]].format(**error.get("ctx", {})))
+        elif error.get("type") == "string_unicode":  # pydantic's wording speaks of "raw data"
+            messages.append(f"{where} {UNICODE_RULE}")
         elif not where and error.get("type") in ("model_attributes_type", "dict_type"):
             messages.append("the request body must be a JSON object (content-type: application/json)")
         else:

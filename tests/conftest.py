@@ -157,3 +157,27 @@ def assert_citation_verbatim(settings: Settings, citation: dict) -> None:
     assert citation["line_start"] <= line_of(citation["char_start"])
     assert line_of(citation["char_end"] - 1) <= citation["line_end"]
     assert citation["quote"].strip() == citation["quote"] and citation["quote"]
+
+
+@contextmanager
+def small_disk(path: Path, size: str = "2m") -> Iterator[Path]:
+    """A real filesystem of `size` at `path`, to fill up (mounting needs root, as CI has)."""
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs to fill (root needed): {mounted.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "--lazy", str(path)], check=True)  # the server's threads may hold the file
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as out:
+        try:
+            while out.write(b"\0" * 65536):
+                pass
+        except OSError:  # ENOSPC: the disk is full
+            pass
+    return filler

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import CNN, MEDUZA, free_port
@@ -124,12 +125,50 @@ def test_refusals_look_different_and_keyboard_works(page: "sync_api.Page", serve
     assert page.evaluate("document.activeElement.classList.contains('chip')")
 
 
+def test_feedback_on_an_answer(offline_page: tuple, server: str) -> None:
+    page, violations, _ = offline_page
+    page.goto(server)
+    answer = ask(page, MEMBERSHIP)
+    control = answer.locator(".feedback")
+    sync_api.expect(control).to_contain_text("Was this answer helpful?")
+    control.get_by_role("button", name="Not helpful").click()
+    note = control.get_by_label("What was wrong with it? (optional)")
+    sync_api.expect(note).to_be_focused()
+    words = "I wanted <b>his</b> exact words"  # typed markup stays text
+    page.keyboard.type(words)
+    control.get_by_role("button", name="Send").click()
+    sync_api.expect(control).to_contain_text("Thanks! You found this answer not helpful.")
+    assert control.locator("b").count() == 0
+
+    conversation = page.evaluate("localStorage.getItem('citeline.conversation')")
+    stored = lambda: httpx.get(f"{server}/api/conversations/{conversation}").json()["turns"][0]["feedback"]  # noqa: E731
+    assert stored() | {"created": 0} == {"verdict": "not_helpful", "note": words, "created": 0}
+
+    # Changing it with the keyboard alone: focus sits on "Change", then on "Helpful".
+    sync_api.expect(control.get_by_role("button", name="Change")).to_be_focused()
+    page.keyboard.press("Enter")
+    sync_api.expect(control.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
+    sync_api.expect(control.get_by_role("button", name="Helpful", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+    sync_api.expect(control).to_contain_text("Thanks! You found this answer helpful.")
+    assert stored()["verdict"] == "helpful"
+
+    page.reload()  # the verdict comes back with the conversation
+    sync_api.expect(page.locator("li.msg.assistant .feedback")).to_contain_text("You found this answer helpful.")
+    assert page.evaluate("window.__csp") == [] and violations == [], violations
+
+
 def test_phone_width(browser: "sync_api.Browser", server: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     page.goto(server)
     answer = ask(page, MEMBERSHIP)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling"
+    answer.get_by_role("button", name="Not helpful").click()
+    sync_api.expect(answer.locator("textarea")).to_be_focused()
+    box = answer.locator("textarea").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the note fits too"
     answer.locator("button.chip").first.click()
     box = page.locator("#source").bounding_box()
     assert box and box["width"] >= 380, "the source covers the screen on a phone"
@@ -166,6 +205,8 @@ def test_embeddable_widget_on_another_origin(page: "sync_api.Page", host_page: s
     frame.locator("#question").press("Enter")
     answer = frame.locator("li.msg.assistant").first
     sync_api.expect(answer.locator("button.chip").first).to_be_visible()
+    answer.get_by_role("button", name="Helpful", exact=True).click()
+    sync_api.expect(answer.locator(".feedback")).to_contain_text("Thanks! You found this answer helpful.")
     answer.locator("button.chip").first.click()
     sync_api.expect(frame.locator("#source-lines li.cited")).to_have_attribute("data-line", "6")
     page.keyboard.press("Escape")  # closes the source inside the frame, focus stays there

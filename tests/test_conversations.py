@@ -2,11 +2,8 @@
 
 import json
 import sqlite3
-import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -14,8 +11,8 @@ import pytest
 
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
-from service.conversations import ConversationNotFound, ConversationStore, ConversationStoreError, Turn
-from tests.conftest import CNN, MEDUZA, ask, client_for
+from service.conversations import MIGRATIONS, ConversationNotFound, ConversationStore, ConversationStoreError, Turn
+from tests.conftest import CNN, MEDUZA, ask, client_for, fill, small_disk
 
 
 def speakers(body: dict) -> set[str]:
@@ -209,7 +206,7 @@ def test_a_database_from_before_owners_is_migrated(
     with client_for(ingested, embedder, tmp_path, api_keys=["k"]) as http:
         assert http.get("/api/conversations/old-one", headers={"authorization": "Bearer k"}).status_code == 404
     db = sqlite3.connect(tmp_path / "c.db")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     updated = db.execute("SELECT updated FROM conversations WHERE id = 'old-one'").fetchone()[0]
     assert abs(updated - time.time()) < 600  # its last turn, not its start: idle since then
 
@@ -249,30 +246,6 @@ def test_a_turn_cannot_be_added_to_someone_elses_conversation(tmp_path: Path) ->
     with pytest.raises(ConversationNotFound):
         store.append("c1", turn("yours?"), owner="digest-b")
     assert [t.question for t in store.turns("c1", "digest-a")] == ["mine?"]
-
-
-@contextmanager
-def small_disk(path: Path, size: str = "2m") -> Iterator[Path]:
-    """A real filesystem of `size` at `path`, to fill up (mounting needs root, as CI has)."""
-    path.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
-    if mounted.returncode:
-        pytest.skip(f"cannot mount a small tmpfs to fill (root needed): {mounted.stderr.decode().strip()}")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "--lazy", str(path)], check=True)  # the server's threads may hold the file
-
-
-def fill(disk: Path) -> Path:
-    filler = disk / "filler"
-    with filler.open("wb", buffering=0) as out:
-        try:
-            while out.write(b"\0" * 65536):
-                pass
-        except OSError:  # ENOSPC: the disk is full
-            pass
-    return filler
 
 
 def test_a_full_disk_still_answers_says_it_was_not_saved_and_degrades_health(

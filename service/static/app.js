@@ -1,5 +1,7 @@
 // The citeline chat page: streamed answers, citation chips, the cited source beside the chat.
 // Plain ES module, no build step. Everything the server says is inserted as text, never HTML.
+import { el } from "./dom.js";
+import { feedbackControl } from "./feedback.js";
 
 const STORAGE_KEY = "citeline.conversation";
 const $ = (id) => document.getElementById(id);
@@ -22,13 +24,6 @@ const authHeaders = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 // Inside the embeddable widget's panel the page is narrow: the source opens over the chat.
 if (params.has("embed")) document.body.classList.add("embed");
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  for (const child of children) node.append(child);
-  return node;
-}
-
 function hideHint() {
   const hint = $("hint");
   if (hint) hint.remove();
@@ -41,7 +36,8 @@ function addUserMessage(text) {
   item.scrollIntoView({ block: "end" });
 }
 
-// Renders an answer: marker "[n]" becomes a chip that opens citation n.
+// Renders an answer: marker "[n]" becomes a chip that opens citation n. A saved answer (one
+// with a turn number) gets the feedback control.
 function renderAnswer(item, body) {
   item.replaceChildren();
   item.removeAttribute("aria-busy");
@@ -68,6 +64,9 @@ function renderAnswer(item, body) {
       list.append(el("li", {}, `[${c.id}] `, open));
     }
     item.append(list);
+  }
+  if (Number.isInteger(body.turn) && conversationId) {
+    item.append(feedbackControl({ conversationId, turn: body.turn, feedback: body.feedback, headers: authHeaders }));
   }
 }
 
@@ -191,6 +190,7 @@ async function ask(question) {
         conversationId = data.conversation_id;
         localStorage.setItem(STORAGE_KEY, conversationId);
         renderAnswer(item, { ...data, question });
+        item.scrollIntoView({ block: "end" }); // its sources and feedback control too
       } else if (name === "error") {
         if (data.status === 404) forgetConversation();
         throw new Error(data.detail);
