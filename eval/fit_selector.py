@@ -8,7 +8,7 @@
 `gather` (the expensive part, kept as data) asks each dev question through the pipeline up to the
 choice of sentences and records every retrieved sentence's signals and whether it lies on a gold
 line, appending to eval/selector/candidates.jsonl. `fit` (cheap, repeatable) fits an
-L2-regularised logistic regression, chooses the threshold and the extra-sentence ratio on
+L2-regularised logistic regression, chooses the threshold and the extra-sentence threshold on
 question-grouped cross-validation, measures calibration on the same held-out folds, and writes
 service/selector_weights.json. The frozen test set (eval/golden/test.jsonl) is never read here.
 """
@@ -60,10 +60,6 @@ class Asked(BaseModel):
     key_facts: int
     question: Question
     candidates: list[Example]
-
-
-def line_of(s: extractive.Scored) -> str:
-    return f"{s.candidate.unit.source}:{s.candidate.unit.line}"
 
 
 def line_of(s: extractive.Scored) -> str:
@@ -155,17 +151,17 @@ def decide(q: Asked, p: np.ndarray, threshold: float, extra: float) -> list[int]
     """The candidates the answerer would quote (as extractive.select does, without the
     near-duplicate check): none unless the likeliest eligible one reaches the threshold; then it
     and the next likeliest that reach the extra threshold; at most three."""
-    eligible = [i for i, c in enumerate(q.candidates) if not (q.question.asks_speech and not c.signals.own_words)]
+    eligible = [i for i, c in enumerate(q.candidates) if selector.eligible(q.question, c.signals)]
     order = sorted(eligible, key=lambda i: -p[i])
     if not order or p[order[0]] < threshold:
         return []
     return [order[0], *(i for i in order[1:] if p[i] >= extra)][:MAX_SENTENCES]
 
 
-def outcome(questions: list[Asked], probabilities: list[np.ndarray], threshold: float, ratio: float) -> dict:
+def outcome(questions: list[Asked], probabilities: list[np.ndarray], threshold: float, extra: float) -> dict:
     right, clean = [], []
     for q, p in zip(questions, probabilities, strict=True):
-        chosen = decide(q, p, threshold, ratio)
+        chosen = decide(q, p, threshold, extra)
         golds = [q.candidates[i].gold for i in chosen]
         facts = {f for i in chosen for f in q.candidates[i].facts}
         # As the eval counts an answer correct: the answering sentence cited, every key fact quoted.
@@ -206,13 +202,15 @@ def fit() -> int:
         for t in np.arange(0.05, 0.951, 0.025)
         for r in np.arange(0.05, 0.951, 0.05)
     ]
-    threshold, ratio, best = max(grid, key=lambda g: (g[2]["decided_right"] + OTHERS_WEIGHT * g[2]["no_wrong_citation"], -g[1]))
+    threshold, extra, best = max(
+        grid, key=lambda g: (g[2]["decided_right"] + OTHERS_WEIGHT * g[2]["no_wrong_citation"], -g[1])
+    )
     weights = fit_weights(*design(questions))
     model = selector.Model(
         features=list(selector.FEATURES),
         weights=[round(float(w), 4) for w in weights],
         threshold=round(float(threshold), 3),
-        extra_threshold=round(float(ratio), 3),
+        extra_threshold=round(float(extra), 3),
         fitted_on=sorted({f"{q.set} over {q.corpus}" for q in questions}),
         calibration={**calibration(questions, probabilities), "held_out_decisions": best},
     )
@@ -228,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--set", action="append", choices=DEV_SETS, required=True)
     g.add_argument("--corpus", type=Path, required=True)
     g.add_argument("--data", type=Path, required=True, help="data folder of the store (ingested incrementally)")
-    sub.add_parser("fit", help="fit the weights, threshold and ratio from the gathered candidates")
+    sub.add_parser("fit", help="fit the weights and thresholds from the gathered candidates")
     args = parser.parse_args(argv)
     return gather(args.set, args.corpus, args.data) if args.step == "gather" else fit()
 

@@ -60,6 +60,7 @@ class Scored(BaseModel):
     own_words: bool  # spoken by the person the question asks about
     rank: int = 0  # in the retriever's fused order
     answers: float = 0.0  # the selector's probability that it answers the question
+    eligible: bool = True  # may answer at all (service/selector.py eligible)
 
 
 class Draft(BaseModel):
@@ -182,17 +183,23 @@ def judged(question: Question, candidates: list[Candidate], index: CorpusIndex) 
     """The candidates scored, each with the selector's probability that it answers the question,
     the likeliest first."""
     ranked = score(question, candidates, index)
-    likelihoods = selector.probabilities(question, [signals(s, question, n) for n, s in enumerate(ranked)])
-    with_likelihood = [s.model_copy(update={"answers": p}) for s, p in zip(ranked, likelihoods, strict=True)]
-    return sorted(with_likelihood, key=lambda s: s.answers, reverse=True)
+    found = [signals(s, question, n) for n, s in enumerate(ranked)]
+    likelihoods = selector.probabilities(question, found)
+    judged_ = [
+        s.model_copy(update={"answers": p, "eligible": selector.eligible(question, f)})
+        for s, f, p in zip(ranked, found, likelihoods, strict=True)
+    ]
+    return sorted(judged_, key=lambda s: s.answers, reverse=True)
 
 
-def answers(s: Scored, question: Question) -> bool:
-    """Whether this sentence alone is enough to call the question answered. A question for
-    someone's words is answered only by theirs, however likely another sentence looks."""
-    if question.asks_speech and not s.own_words:
-        return False
-    return s.answers >= selector.model().threshold
+def answers(s: Scored) -> bool:
+    """Whether this sentence alone is enough to call the question answered."""
+    return s.eligible and s.answers >= selector.model().threshold
+
+
+def relevant(s: Scored) -> bool:
+    """Whether this sentence may be quoted beside one that answers: likely enough to add to it."""
+    return s.eligible and s.answers >= selector.model().extra_threshold
 
 
 def overlap(a: Scored, b: Scored) -> float:
@@ -200,16 +207,16 @@ def overlap(a: Scored, b: Scored) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def select(ranked: list[Scored], question: Question, limit: int) -> list[Scored]:
+def select(ranked: list[Scored], limit: int) -> list[Scored]:
     chosen: list[Scored] = []
     for s in ranked:
         if len(chosen) == limit:
             break
-        if question.asks_speech and not s.own_words:
+        if not s.eligible:
             continue
-        if not chosen and not answers(s, question):
+        if not chosen and not answers(s):
             break  # the likeliest sentence does not answer: nothing does
-        if chosen and s.answers < selector.model().extra_threshold:
+        if chosen and not relevant(s):
             break
         if any(overlap(s, c) > DUPLICATE_OVERLAP for c in chosen):
             continue
@@ -292,7 +299,7 @@ def answer(question: Question, candidates: list[Candidate], index: CorpusIndex, 
     ranked = judged(question, candidates, index)
     if question.unknown_names:
         return refusal(question, ranked)
-    chosen = select(ranked, question, limit)
+    chosen = select(ranked, limit)
     if not chosen:
         return refusal(question, ranked)
     if question.asks_speech:

@@ -100,6 +100,13 @@ def model() -> Model:
     return fitted
 
 
+def eligible(question: Question, signals: Signals) -> bool:
+    """What no likelihood overrides: a question for someone's words is answered only by theirs,
+    one that names something only by a sentence naming it, one about a year not by a sentence
+    about other years."""
+    return not ((question.asks_speech and not signals.own_words) or signals.misses_names or signals.wrong_year)
+
+
 def features(question: Question, signals: Signals, best_similarity: float, best_coverage: float) -> np.ndarray:
     outcome = bool(OUTCOME.search(question.text)) and not HEDGE.search(question.text) and not question.asks_speech
     values = {
