@@ -1,9 +1,10 @@
 """The default answerer: chooses the source sentences that answer and quotes them verbatim.
 
 It needs no LLM, so everything it states is a quote with its attribution. Choosing is the
-hard part: a sentence must be on the question's topic (idf-weighted word coverage plus
-embedding similarity), and when the question asks what someone said, only that person's own
-statements qualify; anything else is an attribution error, however similar it reads.
+hard part: the selector (service/selector.py, fitted on the dev sets) judges from general
+signals whether each retrieved sentence answers, and when the question asks what someone said,
+only that person's own statements qualify; anything else is an attribution error, however
+similar it reads.
 """
 
 import math
@@ -12,29 +13,19 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
-from service import statements
+from service import selector, statements
 from service.corpus_index import CorpusIndex
 from service.lexicon import WORD, content_stems, covered, stem, words
 from service.prompts import cannot_answer
 from service.question import Question, name_words
 from service.retrieve import Candidate
 from service.schemas import Citation
+from service.selector import Signals
 
-# Weights of the two relevance signals; coverage is the sharper one for short questions.
+# Weights of the two relevance signals in the retrieval-side score (which orders the sources
+# the LLM answerer is given; the selector decides what answers).
 SIMILARITY_WEIGHT = 0.45
 COVERAGE_WEIGHT = 0.55
-# A sentence answers only if its relevance (the weighted sum, without bonuses) reaches
-# MIN_RELEVANCE with some topic words and some closeness in meaning, or if it is very close in
-# meaning and shares a topic word. Measured on eval/golden: answerable questions' best sentences
-# score 0.33-0.95, off-topic questions' below 0.2.
-MIN_RELEVANCE = 0.38
-# The asked person's own words need a little less: who said it is itself evidence.
-MIN_RELEVANCE_OWN_WORDS = 0.32
-MIN_COVERAGE = 0.2
-MIN_SIMILARITY = 0.3
-STRONG_SIMILARITY = 0.6
-# Further sentences join the best one only if nearly as good, on topic and not a near-duplicate.
-RELATIVE_TO_BEST = 0.65
 # Units of one paragraph share their embedded context, so vectors cannot tell duplicates
 # apart; shared words can.
 DUPLICATE_OVERLAP = 0.6
@@ -67,6 +58,9 @@ class Scored(BaseModel):
     coverage: float
     score: float
     own_words: bool  # spoken by the person the question asks about
+    rank: int = 0  # in the retriever's fused order
+    answers: float = 0.0  # the selector's probability that it answers the question
+    eligible: bool = True  # may answer at all (service/selector.py eligible)
 
 
 class Draft(BaseModel):
@@ -123,7 +117,7 @@ def relevance(similarity: float, coverage: float) -> float:
 def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -> list[Scored]:
     scored = []
     weights = topic_weights(question, candidates, index)
-    for c in candidates:
+    for rank, c in enumerate(candidates):
         cov = coverage(weights, c)
         own = spoken_by(c, question.persons)
         value = relevance(c.similarity, cov)
@@ -131,15 +125,8 @@ def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -
             value += SPEAKER_BONUS
         if question.expects and EVIDENCE[question.expects].search(c.unit.text):
             value += EVIDENCE_BONUS
-        scored.append(Scored(candidate=c, coverage=cov, score=value, own_words=own))
+        scored.append(Scored(candidate=c, coverage=cov, score=value, own_words=own, rank=rank))
     return sorted(scored, key=lambda s: s.score, reverse=True)
-
-
-def has_evidence(s: Scored, question: Question) -> bool:
-    """A "when" or "how many" question needs a sentence that holds a date or a number."""
-    if question.expects not in ("time", "number"):
-        return True
-    return bool(EVIDENCE[question.expects].search(s.candidate.unit.text))
 
 
 YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
@@ -175,21 +162,44 @@ def only_names(s: Scored, question: Question) -> bool:
     return not any(covered(t, present_stems(s.candidate)) for t in rest)
 
 
-def answers(s: Scored, question: Question) -> bool:
-    """Whether this sentence alone is enough to call the question answered."""
-    if (question.asks_speech and not s.own_words) or not has_evidence(s, question):
-        return False
-    if contradicts_the_year(s, question) or misses_the_names(s, question) or only_names(s, question):
-        return False
-    if not question.topic:  # "What did Stoltenberg say?": his words are the topic
-        return s.own_words and s.candidate.similarity >= MIN_SIMILARITY
-    if s.candidate.similarity >= STRONG_SIMILARITY and s.coverage > 0:
-        return True
-    return (
-        relevance(s.candidate.similarity, s.coverage) >= (MIN_RELEVANCE_OWN_WORDS if s.own_words else MIN_RELEVANCE)
-        and s.coverage >= MIN_COVERAGE
-        and s.candidate.similarity >= MIN_SIMILARITY
+def signals(s: Scored, question: Question, relevance_rank: int) -> Signals:
+    unit = s.candidate.unit
+    return Signals(
+        similarity=s.candidate.similarity,
+        coverage=s.coverage,
+        rank=s.rank,
+        relevance_rank=relevance_rank,
+        own_words=s.own_words,
+        has_expected=bool(question.expects) and bool(EVIDENCE[question.expects].search(unit.text)),
+        wrong_year=contradicts_the_year(s, question),
+        misses_names=misses_the_names(s, question),
+        only_names=only_names(s, question),
+        headline=unit.kind == "title",
+        text=unit.text,
     )
+
+
+def judged(question: Question, candidates: list[Candidate], index: CorpusIndex) -> list[Scored]:
+    """The candidates scored, each with the selector's probability that it answers the question,
+    the likeliest first."""
+    ranked = score(question, candidates, index)
+    found = [signals(s, question, n) for n, s in enumerate(ranked)]
+    likelihoods = selector.probabilities(question, found)
+    judged_ = [
+        s.model_copy(update={"answers": p, "eligible": selector.eligible(question, f)})
+        for s, f, p in zip(ranked, found, likelihoods, strict=True)
+    ]
+    return sorted(judged_, key=lambda s: s.answers, reverse=True)
+
+
+def answers(s: Scored) -> bool:
+    """Whether this sentence alone is enough to call the question answered."""
+    return s.eligible and s.answers >= selector.model().threshold
+
+
+def relevant(s: Scored) -> bool:
+    """Whether this sentence may be quoted beside one that answers: likely enough to add to it."""
+    return s.eligible and s.answers >= selector.model().extra_threshold
 
 
 def overlap(a: Scored, b: Scored) -> float:
@@ -197,14 +207,16 @@ def overlap(a: Scored, b: Scored) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def select(ranked: list[Scored], question: Question, limit: int) -> list[Scored]:
+def select(ranked: list[Scored], limit: int) -> list[Scored]:
     chosen: list[Scored] = []
     for s in ranked:
         if len(chosen) == limit:
             break
-        if not answers(s, question):
+        if not s.eligible:
             continue
-        if chosen and s.score < RELATIVE_TO_BEST * chosen[0].score:
+        if not chosen and not answers(s):
+            break  # the likeliest sentence does not answer: nothing does
+        if chosen and not relevant(s):
             break
         if any(overlap(s, c) > DUPLICATE_OVERLAP for c in chosen):
             continue
@@ -284,10 +296,10 @@ def compose(chosen: list[Scored]) -> tuple[str, list[Citation]]:
 
 
 def answer(question: Question, candidates: list[Candidate], index: CorpusIndex, limit: int) -> Draft:
-    ranked = score(question, candidates, index)
+    ranked = judged(question, candidates, index)
     if question.unknown_names:
         return refusal(question, ranked)
-    chosen = select(ranked, question, limit)
+    chosen = select(ranked, limit)
     if not chosen:
         return refusal(question, ranked)
     if question.asks_speech:

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from ingest.settings import Settings
 from ingest.units import Unit, sentence_spans
-from service.extractive import Scored, answers
+from service.extractive import Scored, answers, relevant
 from service.llm import chat
 from service.prompts import cannot_answer, render
 from service.question import Question
@@ -76,12 +76,13 @@ class GenerativeAnswerer:
         lines = [source_line(n, s.candidate.unit) for n, s in enumerate(sources, start=1)]
         prompt = render("answer_user", sources="\n".join(lines), question=question.text)
         output = chat(self.llm, render("answer_system", cannot_answer=cannot_answer()), prompt)
-        return self.verify(output, sources, question)
+        return self.verify(output, sources)
 
-    def verify(self, output: str, sources: list[Scored], question: Question) -> Generated:
+    def verify(self, output: str, sources: list[Scored]) -> Generated:
         units = [s.candidate.unit for s in sources]
         if not output or cannot_answer().lower().rstrip(".") in output.lower():
             return Generated(answer=cannot_answer(), answered=False, citations=[], removed=[], flagged=[])
+        answerable = any(answers(s) for s in sources)
         removed: list[str] = []
         flagged: list[str] = []
         kept: list[tuple[str, list[int]]] = []
@@ -95,9 +96,11 @@ class GenerativeAnswerer:
                 removed.append(f"cites source {unknown[0]}, which it was not given: {claim[:100]}")
                 continue
             cited = list(dict.fromkeys(ids))
-            if cited and not any(answers(sources[i - 1], question) for i in cited):
+            if cited and not (answerable and any(relevant(sources[i - 1]) for i in cited)):
                 # Supported is not enough: a true sentence from an unrelated source (an article
-                # that tells models what to say) is no answer. Never kept, not even flagged.
+                # that tells models what to say) is no answer. The bar is the extractive
+                # answerer's: a source that answers, or one it would quote beside it. Never kept,
+                # not even flagged.
                 removed.append(f"its sources do not answer the question: {claim[:100]}")
                 continue
             ok, why = self.support.supports(claim, [Citation.of(i, units[i - 1]) for i in cited])

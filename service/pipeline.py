@@ -21,7 +21,7 @@ from service.memory import release_free_memory
 from service.prompts import cannot_answer
 from service.question import Question, analyse
 from service.question_text import is_unicode, visible
-from service.retrieve import HybridRetriever
+from service.retrieve import Candidate, HybridRetriever
 from service.schemas import EMPTY_QUESTION, MAX_QUESTION_CHARS, NOT_UNICODE, AskRequest, AskResponse, Retrieved
 from service.sources import SourceLibrary
 from service.support import SupportJudge
@@ -122,15 +122,23 @@ class Pipeline:
         finally:
             self._reloading.release()
 
-    def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:
-        """The answer to one question given its history: rewrite, retrieve, answer, verify."""
+    def consider(
+        self, text: str, history: list[Turn], top_k: int | None = None
+    ) -> tuple[Question, list[Candidate], CorpusIndex]:
+        """The question read (follow-ups resolved) and the sentences retrieved for it, with the
+        index they came from: what an answerer chooses from."""
         self.store.check()
         self.refresh()
         retriever = self.retriever  # one consistent state for the whole answer, even if a reload lands
-        index = retriever.index
         standalone = self.standalone(text, history)
-        question = analyse(standalone, index)
+        question = analyse(standalone, retriever.index)
         candidates = retriever.retrieve(standalone, retriever.embed_query(standalone), top_k or self.settings.top_k)
+        return question, candidates, retriever.index
+
+    def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:
+        """The answer to one question given its history: rewrite, retrieve, answer, verify."""
+        question, candidates, index = self.consider(text, history, top_k)
+        standalone = question.text
         draft = extractive.answer(question, candidates, index, self.settings.max_answer_sentences)
         answer_text, draft_citations, answered, notes = draft.answer, draft.citations, draft.answered, {}
         if self.settings.answerer == "llm" and not question.unknown_names:

@@ -120,7 +120,7 @@ def test_a_name_is_not_matched_by_the_same_word_in_lower_case(http: httpx.Client
 
 
 def test_a_pronoun_inside_a_quotation_is_the_speakers_not_the_reporters(http: httpx.Client) -> None:
-    body = ask(http, "What did Carla Ruiz say about Jonas Wehrli leaving?")
+    body = ask(http, "What did Carla Ruiz say about Jonas Wehrli's decision to leave the team?")
     assert body["answered"], body["answer"]
     assert "always be welcome" in quoted(body)
     assert "Referring to" not in body["answer"]  # "He" is Wehrli, spoken of by Ruiz

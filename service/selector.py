@@ -1,0 +1,166 @@
+"""Does this retrieved sentence answer this question? A logistic regression over general signals,
+fitted on the dev golden sets by eval/fit_selector.py, whose weights are committed beside it
+(service/selector_weights.json) with the threshold chosen on the same dev sets.
+
+The signals say what a careful reader checks, none of them about one question:
+- closeness: embedding similarity, idf-weighted coverage of the question's topic words, both
+  together, and how far each falls behind the best retrieved sentence; the hybrid retriever's
+  rank and the answerer's relevance rank;
+- attribution: the asked person's own words, or someone else's when the question asks for theirs;
+- the expected answer type (a date, a number, a place, a person) against what the sentence holds;
+- an expectation, plan or claim offered for a question about what happened ("is expected to
+  fetch" does not say what something sold for);
+- the question's names and year against the sentence's;
+- the headline, a heading or a line that introduces what follows, which name a topic rather
+  than say something about it; a sentence sharing none of the question's topic words.
+"""
+
+import json
+import math
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from service.question import Question
+
+WEIGHTS = Path(__file__).resolve().parent / "selector_weights.json"
+
+FEATURES = (
+    "bias",
+    "similarity",
+    "coverage",
+    "similarity_gap",
+    "coverage_gap",
+    "best_similarity",
+    "best_coverage",
+    "retrieval_rank",
+    "relevance_rank",
+    "similarity_x_coverage",
+    "own_words",
+    "own_words_off_topic",
+    "quoted_words",
+    "other_voice",
+    "type_match",
+    "type_missing",
+    "hedged_for_outcome",
+    "wrong_year",
+    "misses_names",
+    "only_names",
+    "headline",
+    "unfinished",
+    "no_topic",
+    "topic_absent",
+)
+
+# Modal verbs and verbs of expectation or intention: grammar, not topic words.
+HEDGE = re.compile(
+    r"\b(?:will|would|could|may|might|shall|should|expect(?:s|ed)?|plan(?:s|ned)?|set to|likely|"
+    r"hope(?:s|d)?|aim(?:s|ed)?|intend(?:s|ed)?|propos(?:e|es|ed)|due to|forecast|predict(?:s|ed)?)\b",
+    re.IGNORECASE,
+)
+QUOTATION = re.compile(r"[“”\"]")
+# A question about what happened: asked in the past tense ("did", "was", "sold", "won"), and not
+# itself about an expectation ("What is it expected to fetch?").
+OUTCOME = re.compile(r"\b(?:did|was|were|had|has|have)\b|\b\w{3,}ed\b", re.IGNORECASE)
+
+
+class Signals(BaseModel):
+    """What the extractive answerer already knows about a candidate, for the selector."""
+
+    similarity: float
+    coverage: float
+    rank: int  # 0-based, in the hybrid retriever's fused order
+    relevance_rank: int  # 0-based, by the answerer's relevance score (closeness, speaker, type bonuses)
+    own_words: bool
+    has_expected: bool  # holds a value of the type the question expects
+    wrong_year: bool
+    misses_names: bool
+    only_names: bool
+    headline: bool
+    text: str
+
+
+class Model(BaseModel):
+    features: list[str]
+    weights: list[float]
+    threshold: float  # a sentence answers when its probability reaches this
+    extra_threshold: float  # a further sentence joins the best one when its probability reaches this
+    fitted_on: list[str] = []
+    calibration: dict = {}
+
+
+@cache
+def model() -> Model:
+    fitted = Model.model_validate_json(WEIGHTS.read_text(encoding="utf-8"))
+    if tuple(fitted.features) != FEATURES:
+        raise RuntimeError(f"{WEIGHTS} was fitted on other features: run eval/fit_selector.py again")
+    return fitted
+
+
+def eligible(question: Question, signals: Signals) -> bool:
+    """What no likelihood overrides: a question for someone's words is answered only by theirs,
+    one that names something only by a sentence naming it, one about a year not by a sentence
+    about other years."""
+    return not ((question.asks_speech and not signals.own_words) or signals.misses_names or signals.wrong_year)
+
+
+def features(question: Question, signals: Signals, best_similarity: float, best_coverage: float) -> np.ndarray:
+    outcome = bool(OUTCOME.search(question.text)) and not HEDGE.search(question.text) and not question.asks_speech
+    values = {
+        "bias": 1.0,
+        "similarity": signals.similarity,
+        "coverage": signals.coverage,
+        "similarity_gap": best_similarity - signals.similarity,
+        "coverage_gap": best_coverage - signals.coverage,
+        # How well anything retrieved fits: an unanswerable question's best is weak too.
+        "best_similarity": best_similarity,
+        "best_coverage": best_coverage,
+        "retrieval_rank": 1.0 / (1.0 + signals.rank),
+        "relevance_rank": 1.0 / (1.0 + signals.relevance_rank),
+        # Both close in meaning and sharing the topic words: either alone is weak evidence.
+        "similarity_x_coverage": signals.similarity * signals.coverage,
+        "own_words": float(signals.own_words),
+        # The asked person's words on something else: who said it is not what it is about.
+        "own_words_off_topic": float(signals.own_words and bool(question.topic) and signals.coverage == 0),
+        # Asked what someone said, their words themselves, in quotation marks, answer best; the
+        # reporter's sentence introducing them ("X said the plan was debated") less so.
+        "quoted_words": float(question.asks_speech and signals.own_words and bool(QUOTATION.search(signals.text))),
+        "other_voice": float(question.asks_speech and not signals.own_words),
+        "type_match": float(bool(question.expects) and signals.has_expected),
+        # A date or a number is written out in the sentence that gives it; a place or a person may
+        # be named elsewhere in the article.
+        "type_missing": float(question.expects in ("time", "number") and not signals.has_expected),
+        "hedged_for_outcome": float(outcome and bool(HEDGE.search(signals.text))),
+        "wrong_year": float(signals.wrong_year),
+        "misses_names": float(signals.misses_names),
+        "only_names": float(signals.only_names),
+        "headline": float(signals.headline),
+        # A line that introduces what follows ("Here's what we know:") or a heading, not a statement.
+        "unfinished": float(not signals.text.rstrip("”’\"')").endswith((".", "!", "?"))),
+        "no_topic": float(not question.topic),
+        "topic_absent": float(bool(question.topic) and signals.coverage == 0),
+    }
+    return np.array([values[name] for name in FEATURES], dtype=np.float64)
+
+
+def matrix(question: Question, candidates: list[Signals]) -> np.ndarray:
+    if not candidates:
+        return np.zeros((0, len(FEATURES)))
+    best_similarity = max(c.similarity for c in candidates)
+    best_coverage = max(c.coverage for c in candidates)
+    return np.stack([features(question, c, best_similarity, best_coverage) for c in candidates])
+
+
+def probabilities(question: Question, candidates: list[Signals]) -> list[float]:
+    """For each candidate, the fitted probability that it answers the question."""
+    if not candidates:
+        return []
+    logits = matrix(question, candidates) @ np.asarray(model().weights)
+    return [1.0 / (1.0 + math.exp(-z)) for z in logits]
+
+
+def save(fitted: Model, path: Path = WEIGHTS) -> None:
+    path.write_text(json.dumps(fitted.model_dump(), indent=2) + "\n", encoding="utf-8")
