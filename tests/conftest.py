@@ -146,6 +146,26 @@ def citeline(env: dict[str, str], *args: str, timeout: float = 300) -> subproces
     )
 
 
+@contextmanager
+def citeline_serve(env: dict[str, str], ready: str = "/healthz") -> Iterator[tuple[str, int]]:
+    """`citeline serve` in its own process, as deployed, once `ready` answers; yields its base
+    URL and process id."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        env={**env, "CITELINE_LOG_FORMAT": "text"},
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}{ready}")
+        yield f"http://127.0.0.1:{port}", process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def file_text(settings: Settings, source: str) -> str:
     return (Path(settings.corpus_dir) / source).read_bytes().decode("utf-8")
 

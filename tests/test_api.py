@@ -2,7 +2,6 @@
 
 import re
 import shutil
-import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -24,14 +23,12 @@ from tests.conftest import (
     CORPUS,
     INVISIBLE_ONLY,
     MEDUZA,
-    REPO,
     ask,
     assert_citation_verbatim,
+    citeline_serve,
     cli_env,
-    free_port,
     make_settings,
     serve,
-    wait_until_up,
 )
 
 VARIED = [
@@ -339,20 +336,8 @@ def long_sources(ingested: Settings, tmp_path_factory: pytest.TempPathFactory) -
     env = cli_env(
         ingested, CITELINE_CORPUS_DIR=str(corpus), CITELINE_DATA_DIR=str(tmp / "data"), CITELINE_LOG_FORMAT="text"
     )
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/openapi.json")  # /healthz is a 503 with an empty index
-        yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with citeline_serve(env, ready="/openapi.json") as served:  # /healthz is a 503 with an empty index
+        yield served
 
 
 def test_a_long_article_is_parsed_once_however_it_is_named_and_comes_in_pages(long_sources: tuple[str, int]) -> None:

@@ -4,7 +4,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.app import create_app
 from service.pipeline import Pipeline
-from tests.conftest import CORPUS, MEDUZA, REPO, citeline, cli_env, free_port, make_settings, wait_until_up
+from tests.conftest import CORPUS, MEDUZA, citeline, citeline_serve, cli_env, free_port, make_settings
 from tests.conftest import serve as serve_app
 
 
@@ -60,23 +59,11 @@ def test_serve_with_an_unusable_conversation_database_says_so(ingested: Settings
 
 
 def test_ingest_waits_its_turn_while_a_service_reads_the_embedded_store(ingested: Settings) -> None:
-    port = free_port()
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=cli_env(ingested, CITELINE_LOG_FORMAT="text"),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz")
+    with citeline_serve(cli_env(ingested)):
         refused = run_cli(ingested, "ingest", "--quiet")
         assert refused.returncode == 1, refused.stdout
         assert "another citeline process" in refused.stderr and "Traceback" not in refused.stderr
         assert run_cli(ingested, "ask", "What did Stoltenberg say about Ukraine's membership?").returncode == 0
-    finally:
-        serve.terminate()
-        serve.wait(timeout=30)
     after = run_cli(ingested, "ingest", "--quiet")
     assert after.returncode == 0 and "no changes" in after.stdout
 
@@ -85,17 +72,7 @@ def test_a_store_removed_under_the_service_is_reported_and_stays_locked(tmp_path
     settings = make_settings(tmp_path, tmp_path / "corpus")
     shutil.copytree(CORPUS, settings.corpus_dir)
     assert run_cli(settings, "ingest", "--quiet").returncode == 0
-    port = free_port()
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=cli_env(settings, CITELINE_LOG_FORMAT="text"),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{url}/healthz")
+    with citeline_serve(cli_env(settings)) as (url, _):
         shutil.rmtree(settings.chroma_path)
         health = httpx.get(f"{url}/healthz")
         assert health.status_code == 503 and health.json()["status"] == "degraded"
@@ -104,9 +81,6 @@ def test_a_store_removed_under_the_service_is_reported_and_stays_locked(tmp_path
         assert asked.status_code == 503 and "unavailable" in asked.json()["detail"]
         refused = run_cli(settings, "ingest", "--quiet")  # the service still holds the store
         assert refused.returncode == 1 and "another citeline process" in refused.stderr
-    finally:
-        serve.terminate()
-        serve.wait(timeout=30)
 
 
 def test_an_empty_index_is_not_healthy(tmp_path: Path, embedder: MiniLMEmbedding) -> None:

@@ -6,7 +6,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from service.guard import Guard, RateLimit, key_digest
 from service.observability import REQUEST_ID, JsonFormatter
-from tests.conftest import REPO, citeline, cli_env, client_for, free_port, serve, wait_until_up
+from tests.conftest import citeline, citeline_serve, cli_env, client_for, free_port, serve
 
 QUESTION = {"question": "What did Grushko say about NATO expansion?"}
 
@@ -246,25 +245,6 @@ def test_cors_allow_list(ingested: Settings, embedder: MiniLMEmbedding, tmp_path
         assert simple.headers["access-control-allow-origin"] == "https://news.example"
 
 
-@contextmanager
-def citeline_serve(ingested: Settings, **env: str) -> Iterator[str]:
-    """`citeline serve` in its own process, as deployed; yields its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=cli_env(ingested, CITELINE_LOG_FORMAT="text", **env),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def test_x_forwarded_for_is_believed_only_from_trusted_proxies(ingested: Settings) -> None:
     def statuses(url: str, *forwarded: str) -> list[int]:
         with httpx.Client(base_url=url) as http:
@@ -274,8 +254,10 @@ def test_x_forwarded_for_is_believed_only_from_trusted_proxies(ingested: Setting
             ]
 
     with (
-        citeline_serve(ingested, CITELINE_RATE_LIMIT="2") as direct,
-        citeline_serve(ingested, CITELINE_RATE_LIMIT="2", CITELINE_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8") as proxied,
+        citeline_serve(cli_env(ingested, CITELINE_RATE_LIMIT="2")) as (direct, _),
+        citeline_serve(
+            cli_env(ingested, CITELINE_RATE_LIMIT="2", CITELINE_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8")
+        ) as (proxied, _),
     ):
         # No trusted proxies: a new X-Forwarded-For per request is still the same client.
         assert statuses(direct, "203.0.113.1", "203.0.113.2", "203.0.113.3") == [404, 404, 429]
