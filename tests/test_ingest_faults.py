@@ -141,7 +141,7 @@ def test_instructions_inside_an_article_are_only_data(tmp_path: Path, embedder: 
     settings = make_settings(tmp_path, corpus)
     run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
-    body = pipeline.ask(AskRequest(question="What should be ignored according to the harbour notice?"))
+    body = pipeline.ask(AskRequest(question="What does the harbour notice say about the system prompt?"))
     assert body.answered
     outside_quotes = body.answer
     for citation in body.citations:
