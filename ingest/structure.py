@@ -48,8 +48,11 @@ AFTER_VERB = re.compile(
 )
 ACCORDING_TO = re.compile(r"\b[Aa]ccording to\s+([^,.;:!?\"“”]{1,80})")
 CAPITALISED_RUN = re.compile(NAME_PHRASE)
-# “...,” said a spokesman: the quotation is someone's the text does not name.
-UNNAMED_SPEECH = re.compile(r"[,”\"’]\s*(?:said|says|added)\b|\b(?:said|says)\.?[”\"’]?$")
+# “...,” said a spokesman, or “...,” the company said: the quotation is someone's the text does
+# not name.
+UNNAMED_SPEECH = re.compile(
+    r"[,”\"’]\s*(?:(?:the|a|an)\s+(?:[a-z]+\s+){0,3})?(?:said|says|added)\b|\b(?:said|says)\.?[”\"’]?$"
+)
 PRONOUN_SPEECH = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+{SPEECH}")
 # Words that stand before a name without being part of it.
 HONORIFICS = {"Mr", "Mrs", "Ms", "Dr", "Sir"}

@@ -16,8 +16,8 @@ from ingest.structure import SpeakerTracker, article_date, article_title, line_r
 
 # Bumped whenever what a unit is or how it is embedded changes: stored units of an older
 # schema are re-ingested. 6: a lone "\r" ends a line (files with old Mac line endings were
-# stored as one line).
-SCHEMA_VERSION = 6
+# stored as one line). 7: “...,” the company said is an unnamed speaker's, not the last one's.
+SCHEMA_VERSION = 7
 # A "sentence" longer than this (a run-on line with no full stops) is cut at white space so
 # that a unit stays quotable and within the embedding model's window.
 MAX_UNIT_CHARS = 600

@@ -20,6 +20,7 @@ class CorpusIndex:
         df: Counter[str] = Counter()
         speakers: set[str] = set()
         people: set[str] = set()
+        self.speakers_by_source: dict[str, set[str]] = defaultdict(set)
         # Words the corpus writes capitalised: its names ("Washington"; a sentence's first word
         # only when it is no function word, "The").
         proper: set[str] = set()
@@ -36,6 +37,7 @@ class CorpusIndex:
             for name in unit.speaker.split(" and "):
                 if name:
                     speakers.add(name)
+                    self.speakers_by_source[unit.source].add(name)
         self._stems = {stem(w) for w in self.vocabulary}
         self._name_stems = {stem(w) for w in proper}
         total = max(len(units), 1)
@@ -52,6 +54,9 @@ class CorpusIndex:
                     self.speakers_by_word[name[-1]].add(label)
                 for a, b in zip(name, name[1:], strict=False):
                     self.speakers_by_word[f"{a} {b}"].add(label)
+        # Surnames the corpus gives a title ("Mr Howard", "President Putin"): surely people, where
+        # a speaker label may name a body ("Scotland Yard said").
+        self.titled = people
         # Surnames of people the corpus mentions (lower case), speakers or not.
         self.people = people | {words(name)[-1] for name in speakers if words(name)}
         # The sentences around each on the same line, so an answer can quote a statement whole.

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
-from service import selector, statements
+from service import selector, statements, voice
 from service.corpus_index import CorpusIndex
 from service.lexicon import WORD, content_stems, covered, stem, words
 from service.prompts import cannot_answer
@@ -106,10 +106,6 @@ def coverage(weights: dict[str, float], candidate: Candidate) -> float:
     return sum(w for t, w in weights.items() if covered(t, present)) / total
 
 
-def spoken_by(candidate: Candidate, persons: list[str]) -> bool:
-    return any(p in candidate.unit.speaker.split(" and ") for p in persons)
-
-
 def relevance(similarity: float, coverage: float) -> float:
     return SIMILARITY_WEIGHT * similarity + COVERAGE_WEIGHT * coverage
 
@@ -117,9 +113,10 @@ def relevance(similarity: float, coverage: float) -> float:
 def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -> list[Scored]:
     scored = []
     weights = topic_weights(question, candidates, index)
+    naming = voice.heard_from(question, candidates)
     for rank, c in enumerate(candidates):
         cov = coverage(weights, c)
-        own = spoken_by(c, question.persons)
+        own = voice.own_words(c.unit, question, naming)
         value = relevance(c.similarity, cov)
         if own:
             value += SPEAKER_BONUS
@@ -246,6 +243,8 @@ def named_as(question: Question) -> str:
         surname = words(label)[-1] if words(label) else label
         if surname not in best or fit > best[surname][0]:
             best[surname] = (fit, label)
+    if not best and question.voice:  # a body: as the question writes it ("Scotland Yard")
+        return " ".join(dict.fromkeys(w for w in WORD.findall(question.text) if words(w)[0] in question.voice))
     return " or ".join(label for _, label in best.values())
 
 

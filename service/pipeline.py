@@ -131,8 +131,8 @@ class Pipeline:
         self.refresh()
         retriever = self.retriever  # one consistent state for the whole answer, even if a reload lands
         standalone = self.standalone(text, history)
-        question = analyse(standalone, retriever.index)
         candidates = retriever.retrieve(standalone, retriever.embed_query(standalone), top_k or self.settings.top_k)
+        question = analyse(standalone, retriever.index, {c.unit.source for c in candidates})
         return question, candidates, retriever.index
 
     def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:

@@ -28,7 +28,7 @@ STANCE_NOUNS = (
 SPEECH_ASKS = (
     re.compile(
         rf"\b(?:did|does|do|has|have|had|is|was|were|are|will|would)\s+(?P<subject>[^?]{{1,120}}?)\s+"
-        rf"(?:(?:himself|herself|themselves|also|really|ever|actually|once)\s+)?(?:{SPEECH_VERBS})\b"
+        rf"(?:(?:himself|herself|themselves|also|really|ever|actually|once)\s+)?(?:{SPEECH_VERBS})(?:s|d|ed)?\b"
     ),
     re.compile(rf"(?P<subject>(?:[\w’'.-]+\s+){{0,6}}[\w’'.-]+?)[’']s?\s+(?:\w+\s+)?(?:{STANCE_NOUNS})\b"),
     re.compile(r"\b[Aa]ccording to\s+(?P<subject>[^,?]{1,80})"),
@@ -44,6 +44,9 @@ class Question(BaseModel):
     unknown_names: list[str]  # capitalised words of the question the corpus never uses
     names: list[str]  # stems of what the question names: its capitalised words
     expects: str  # "time", "place", "number", "person" or "" : what kind of answer is asked for
+    # A body whose words are asked for ("What did Scotland Yard say?"), its name's words: it
+    # speaks through statements, spokesmen and officials the reporter does not name.
+    voice: list[str] = []
 
 
 EXPECTS = (
@@ -117,11 +120,25 @@ def speech_subjects(text: str) -> list[str]:
     return [m.group("subject") for pattern in SPEECH_ASKS for m in pattern.finditer(text)]
 
 
-def asked_persons(text: str, index: CorpusIndex) -> tuple[list[str], bool]:
-    """The speakers a question asks about, and whether it asks for their own words."""
+def named_in_full(label: str, text: str) -> bool:
+    """Whether the question writes every word of this speaker's name ("Scotland Yard"), not only
+    one that another name shares ("City" of "Man City")."""
+    asked = set(words(text))
+    return any(
+        all(w in asked for w in words(part) if w not in LOWER_TITLES) for part in label.split(" and ") if words(part)
+    )
+
+
+def asked_persons(text: str, index: CorpusIndex, sources: set[str] | None) -> tuple[list[str], bool]:
+    """The speakers a question asks about, and whether it asks for their own words. A speaker
+    called by one word of their name counts only where the retrieved articles (`sources`) hear
+    from them: a reader resolves "Fox" by the story at hand."""
     tokens = words(text)
     keys = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     candidates = set().union(*(index.speakers_by_word.get(k, set()) for k in keys))
+    if sources is not None:
+        heard = set().union(*(index.speakers_by_source.get(s, set()) for s in sources))
+        candidates = {c for c in candidates if c in heard or named_in_full(c, text)}
     subjects = speech_subjects(text)
     asked = sorted(s for s in candidates if any(names(s, subject) for subject in subjects))
     if asked:
@@ -131,14 +148,34 @@ def asked_persons(text: str, index: CorpusIndex) -> tuple[list[str], bool]:
         # else's words may stand in for his.
         for run in NAME_RUN.findall(subject):
             name = [w for w in run.split() if w not in TITLES]
-            if name and name[-1] not in COMMON and words(name[-1]) and words(name[-1])[-1] in index.people:
+            if name and name[-1] not in COMMON and words(name[-1]) and words(name[-1])[-1] in index.titled:
                 return [" ".join(name)], True
     # Named, but not asked what they said ("Where was Ian Brown playing?"): a hint only.
     return sorted(s for s in candidates if names(s, text)), False
 
 
-def analyse(text: str, index: CorpusIndex) -> Question:
-    persons, asks_for_words = asked_persons(text, index)
+def asked_voice(text: str, index: CorpusIndex) -> list[str]:
+    """The name of a body whose words the question asks for: the last name in the subject of
+    "did ... say" or "...'s position" that the corpus never gives a person's title ("Apple",
+    "Scotland Yard", "the City of Seattle"; not "Mr Howard")."""
+    for subject in speech_subjects(text):
+        runs = [
+            [w for w in words(run) if w not in LOWER_TITLES and w not in COMMON] for run in NAME_RUN.findall(subject)
+        ]
+        runs = [run for run in runs if run]
+        if runs and runs[-1][-1] not in index.titled:
+            return runs[-1]
+    return []
+
+
+def analyse(text: str, index: CorpusIndex, sources: set[str] | None = None) -> Question:
+    """The question read against the corpus and, once retrieved, the articles found for it."""
+    persons, asks_for_words = asked_persons(text, index, sources)
+    # A body's unnamed spokesmen speak for it only when no speaker answers to the name: where
+    # one does ("Brian Welch", even "Scotland Yard"), an unnamed voice may be anyone's.
+    voice = [] if asks_for_words else asked_voice(text, index)
+    if voice:
+        persons = []  # people merely named beside the body asked about ("... in Stan Lee's favour")
     # The words that call the person ("Secretary General Jens Stoltenberg") are not the topic.
     called = [set(words(part)[-2:]) for p in persons for part in p.split(" and ")]
     person_words = set().union(*called, LOWER_TITLES) if persons else set()
@@ -160,4 +197,5 @@ def analyse(text: str, index: CorpusIndex) -> Question:
             if w[:1].isupper() and is_content(w.lower()) and w.lower() not in LOWER_TITLES | QUESTION_WORDS
         ],
         expects=expected_answer(text),
+        voice=voice,
     )

@@ -44,6 +44,15 @@ CYCLING = paragraphs(
     '"Jonas gave us six wonderful seasons," she added. "He will always be welcome here."',
     "\"I'm going to spend the summer with my family, and then I'll see,\" said veteran rider Jonas Wehrli.",
 )
+# A company that speaks through a spokeswoman and a statement, beside a campaigner who speaks
+# for herself: the company's words are the answer to what the company said.
+FERRY = paragraphs(
+    "Ferry firm defends winter cuts",
+    "Northwind Ferries is to cut its winter timetable to two sailings a day, blaming the rising cost of fuel.",
+    "A Northwind Ferries spokeswoman said no jobs would be lost and that summer sailings were unaffected.",
+    "Islanders' campaign leader Morag Innes said the cuts would leave families on the island cut off for days.",
+    '"We have offered the council a full review of the timetable in March," the company said in a statement.',
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +63,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding
     (corpus / "news").mkdir()
     (corpus / "news" / "bridge.txt").write_text(BRIDGE, encoding="utf-8")
     (corpus / "news" / "cycling.txt").write_text(CYCLING, encoding="utf-8")
+    (corpus / "news" / "ferry.txt").write_text(FERRY, encoding="utf-8")
     settings = make_settings(tmp, corpus)
     run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
     return settings
@@ -124,3 +134,13 @@ def test_a_pronoun_inside_a_quotation_is_the_speakers_not_the_reporters(http: ht
     assert body["answered"], body["answer"]
     assert "always be welcome" in quoted(body)
     assert "Referring to" not in body["answer"]  # "He" is Wehrli, spoken of by Ruiz
+
+
+def test_an_organisation_speaks_through_its_spokeswoman_and_its_statements(http: httpx.Client) -> None:
+    body = ask(http, "What did Northwind Ferries say about jobs?")
+    assert body["answered"], body["answer"]
+    assert "no jobs would be lost" in quoted(body)
+    assert "Morag Innes" not in {c["speaker"] for c in body["citations"]}
+    body = ask(http, "What has Northwind Ferries offered the council?")
+    assert body["answered"], body["answer"]
+    assert "full review of the timetable" in quoted(body)

@@ -117,6 +117,7 @@ def test_bbc_style_attributions() -> None:
         '"With Gareth missing I think Owen will lead us," said Wales coach Mike Ruddock. '
         "He also said the squad was fit.\n\n"
         "Plaid Cymru's Elfyn Llwyd has argued the plan was flawed. In Cardiff Mr Llwyd said it would fail.\n\n"
+        '"We have offered a review," the company said in a statement.\n\n'
         'The remaining members of the band said they hoped Welch "finds happiness".\n\n'
         '"It will not happen again," said a spokesman.'
     )
@@ -127,3 +128,5 @@ def test_bbc_style_attributions() -> None:
     assert units["In Cardiff Mr Llwyd said it would fail."] == "Elfyn Llwyd"
     assert units['The remaining members of the band said they hoped Welch "finds happiness".'] == ""
     assert units['"It will not happen again," said a spokesman.'] == ""
+    # Not Mr Llwyd's, who spoke last: "the company" names no one the tracker knows.
+    assert units['"We have offered a review," the company said in a statement.'] == ""

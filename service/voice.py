@@ -1,0 +1,66 @@
+"""Whose words a retrieved sentence gives: the asked person's, or a body's.
+
+A person speaks where ingest attributed the sentence to them. A body ("Apple", "Scotland Yard",
+"the FA") speaks where ingest attributed it to the body by name or initials, and through the
+statements, spokesmen and officials a reporter leaves unnamed ("A spokesman said ...", "The
+company said ...", "said an FA statement") in an article that names the body.
+"""
+
+import re
+
+from ingest.structure import ACCORDING_TO
+from ingest.units import Unit
+from service.lexicon import words
+from service.question import Question
+from service.retrieve import Candidate
+
+# A body's reported words: a verb of saying in the active voice ("the company said"; not "is
+# said to", "are believed to"). The wider list ingest attributes with would count any sentence
+# that "believed" or "accused" as a statement.
+REPORTED = re.compile(
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bbe )"
+    r"\b(?:said|says|told|tells|added|stated|announced|confirmed|insisted|denied|declined to comment)\b"
+)
+
+
+def spoken_by(unit: Unit, persons: list[str]) -> bool:
+    return any(p in unit.speaker.split(" and ") for p in persons)
+
+
+def names_body(label: str, voice: list[str]) -> bool:
+    """Whether a speaker label is the asked body: its words, or its initials ("FA")."""
+    label_words = [w for w in words(label) if w not in ("the", "of", "and")]
+    return bool(label_words) and (
+        set(label_words) <= set(voice) or (len(voice) == 1 and "".join(w[0] for w in label_words) == voice[0])
+    )
+
+
+def mentions(unit: Unit, voice: list[str]) -> bool:
+    present = set(words(f"{unit.title} {unit.text}"))
+    return voice[-1] in present or (
+        len(voice) == 1 and any(len(w) > 1 and "".join(x[0] for x in w) == voice[0] for w in runs(unit.text))
+    )
+
+
+def runs(text: str) -> list[list[str]]:
+    """Runs of capitalised words, lower-cased: "the Football Association said" -> [[football, association]]."""
+    found = re.findall(r"(?:[A-Z][\w’'-]+\s+){1,4}[A-Z][\w’'-]+", text)
+    return [words(r) for r in found]
+
+
+def heard_from(question: Question, candidates: list[Candidate]) -> set[str]:
+    """The retrieved articles that name the body the question asks to hear from."""
+    if not question.voice:
+        return set()
+    return {c.unit.source for c in candidates if mentions(c.unit, question.voice)}
+
+
+def own_words(unit: Unit, question: Question, naming_sources: set[str]) -> bool:
+    """Whether the sentence gives the words of whom the question asks about."""
+    if spoken_by(unit, question.persons):
+        return True
+    if not question.voice:
+        return False
+    if unit.speaker:
+        return names_body(unit.speaker, question.voice)
+    return unit.source in naming_sources and bool(REPORTED.search(unit.text) or ACCORDING_TO.search(unit.text))
