@@ -10,8 +10,8 @@ import re
 
 from ingest.structure import ACCORDING_TO
 from ingest.units import Unit
-from service.lexicon import words
-from service.question import Question
+from service.lexicon import is_content, words
+from service.question import NAME_RUN, Question
 from service.retrieve import Candidate
 
 # A body's reported words: a verb of saying in the active voice ("the company said"; not "is
@@ -27,25 +27,22 @@ def spoken_by(unit: Unit, persons: list[str]) -> bool:
     return any(p in unit.speaker.split(" and ") for p in persons)
 
 
+def initials(name: list[str]) -> str:
+    return "".join(w[0] for w in name)
+
+
 def names_body(label: str, voice: list[str]) -> bool:
     """Whether a speaker label is the asked body: its words, or its initials ("FA")."""
-    label_words = [w for w in words(label) if w not in ("the", "of", "and")]
-    return bool(label_words) and (
-        set(label_words) <= set(voice) or (len(voice) == 1 and "".join(w[0] for w in label_words) == voice[0])
-    )
+    label_words = [w for w in words(label) if is_content(w)]
+    return bool(label_words) and (set(label_words) <= set(voice) or [initials(label_words)] == voice)
 
 
 def mentions(unit: Unit, voice: list[str]) -> bool:
-    present = set(words(f"{unit.title} {unit.text}"))
-    return voice[-1] in present or (
-        len(voice) == 1 and any(len(w) > 1 and "".join(x[0] for x in w) == voice[0] for w in runs(unit.text))
-    )
-
-
-def runs(text: str) -> list[list[str]]:
-    """Runs of capitalised words, lower-cased: "the Football Association said" -> [[football, association]]."""
-    found = re.findall(r"(?:[A-Z][\w’'-]+\s+){1,4}[A-Z][\w’'-]+", text)
-    return [words(r) for r in found]
+    """Whether the sentence or its headline names the body, or spells out its initials."""
+    if voice[-1] in words(f"{unit.title} {unit.text}"):
+        return True
+    names = (words(run) for run in NAME_RUN.findall(unit.text))
+    return len(voice) == 1 and any(len(name) > 1 and initials(name) == voice[0] for name in names)
 
 
 def heard_from(question: Question, candidates: list[Candidate]) -> set[str]:

@@ -31,6 +31,18 @@ CNN = "004_4083836734ac9dd7.txt"
 # a soft hyphen, a language tag (all Unicode format characters), alone or between spaces.
 INVISIBLE_ONLY = ["\u200b\u200b", "\ufeff", "\u2060", "\u200c\u200d", "\u00ad", " \u200b\n\u2060 ", "\U000e0001"]
 
+# The turns table as citeline created it before turns had numbers and feedback (schema 1 and 2):
+# the migration tests build old conversation files on it.
+TURNS_BEFORE_FEEDBACK = """
+        CREATE TABLE turns (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            question TEXT NOT NULL, rewritten_question TEXT NOT NULL, answer TEXT NOT NULL,
+            answered INTEGER NOT NULL, citations TEXT NOT NULL, created REAL NOT NULL
+        );
+        CREATE INDEX turns_by_conversation ON turns(conversation_id, seq);
+"""
+
 
 @pytest.fixture(scope="session")
 def embedder() -> MiniLMEmbedding:

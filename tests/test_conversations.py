@@ -12,7 +12,7 @@ import pytest
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from service.conversations import MIGRATIONS, ConversationNotFound, ConversationStore, ConversationStoreError, Turn
-from tests.conftest import CNN, MEDUZA, ask, client_for, fill, small_disk
+from tests.conftest import CNN, MEDUZA, TURNS_BEFORE_FEEDBACK, ask, client_for, fill, small_disk
 
 
 def speakers(body: dict) -> set[str]:
@@ -177,18 +177,7 @@ def test_a_conversation_belongs_to_the_key_that_started_it(
 def legacy_database(path: Path, conversation_id: str) -> None:
     """A conversation file as citeline wrote it before conversations had owners."""
     db = sqlite3.connect(path)
-    db.executescript(
-        """
-        CREATE TABLE conversations (id TEXT PRIMARY KEY, created REAL NOT NULL);
-        CREATE TABLE turns (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-            question TEXT NOT NULL, rewritten_question TEXT NOT NULL, answer TEXT NOT NULL,
-            answered INTEGER NOT NULL, citations TEXT NOT NULL, created REAL NOT NULL
-        );
-        CREATE INDEX turns_by_conversation ON turns(conversation_id, seq);
-        """
-    )
+    db.executescript("CREATE TABLE conversations (id TEXT PRIMARY KEY, created REAL NOT NULL);" + TURNS_BEFORE_FEEDBACK)
     now = time.time()
     db.execute("INSERT INTO conversations VALUES (?, ?)", (conversation_id, now - 3600))
     db.execute("INSERT INTO turns VALUES (NULL, ?, 'Hi?', 'Hi?', 'Hello.', 1, '[]', ?)", (conversation_id, now))

@@ -14,7 +14,7 @@ from eval.golden import GoldenSetError, load_set
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from service.conversations import MIGRATIONS, ConversationStore, Turn
-from tests.conftest import CNN, ask, citeline, cli_env, client_for, fill, small_disk
+from tests.conftest import CNN, TURNS_BEFORE_FEEDBACK, ask, citeline, cli_env, client_for, fill, small_disk
 
 MEMBERSHIP = "What did Stoltenberg say about Ukraine's membership?"
 FOLLOW_UP = "And what did Grushko say about it?"
@@ -193,16 +193,10 @@ def database_before_feedback(path: Path) -> None:
         """
         CREATE TABLE conversations (id TEXT PRIMARY KEY, created REAL NOT NULL, owner TEXT,
                                     updated REAL NOT NULL DEFAULT 0);
-        CREATE TABLE turns (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-            question TEXT NOT NULL, rewritten_question TEXT NOT NULL, answer TEXT NOT NULL,
-            answered INTEGER NOT NULL, citations TEXT NOT NULL, created REAL NOT NULL
-        );
-        CREATE INDEX turns_by_conversation ON turns(conversation_id, seq);
         CREATE INDEX conversations_by_updated ON conversations(updated);
         PRAGMA user_version = 2;
         """
+        + TURNS_BEFORE_FEEDBACK
     )
     now = time.time()
     for cid in ("one", "two"):
