@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
-from service import selector, statements, voice
+from service import answer_type, selector, statements, voice
 from service.corpus_index import CorpusIndex
 from service.lexicon import WORD, content_stems, covered, stem, words
 from service.prompts import cannot_answer
@@ -32,17 +32,6 @@ DUPLICATE_OVERLAP = 0.6
 SPEAKER_BONUS = 0.1
 # A "when" question is better answered by a sentence holding a date, and so on.
 EVIDENCE_BONUS = 0.1
-MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-EVIDENCE = {
-    "time": re.compile(rf"\b(?:{MONTHS}|{DAYS}|(?:19|20)\d\d|yesterday|today|ago|\d{{4}}-\d\d-\d\d)\b"),
-    "place": re.compile(r"\b(?:in|at|from|to)\s+(?:the\s+)?[A-Z][a-z]+"),
-    "number": re.compile(
-        r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b",
-        re.I,
-    ),
-    "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
-}
 # A pronoun the reporter uses for the speaker; inside a quotation ('"He did a great job"')
 # the pronoun is the speaker's, about someone else.
 PRONOUN_START = re.compile(r"^[^\w“\"‘']*(?:he|she|they)\b", re.IGNORECASE)
@@ -56,6 +45,7 @@ INSTITUTION = re.compile(
 class Scored(BaseModel):
     candidate: Candidate
     coverage: float
+    article_coverage: float = 0.0  # the same, over the sentence's article as retrieved
     score: float
     own_words: bool  # spoken by the person the question asks about
     rank: int = 0  # in the retriever's fused order
@@ -97,13 +87,22 @@ def topic_weights(question: Question, candidates: list[Candidate], index: Corpus
     return weights
 
 
-def coverage(weights: dict[str, float], candidate: Candidate) -> float:
-    """The weighted share of the question's topic words that the sentence (or its heading) has."""
+def coverage(weights: dict[str, float], present: frozenset[str]) -> float:
+    """The weighted share of the question's topic words among these stems."""
     total = sum(weights.values())
     if not total:
         return 0.0
-    present = present_stems(candidate)
     return sum(w for t, w in weights.items() if covered(t, present)) / total
+
+
+def article_stems(candidates: list[Candidate]) -> dict[str, frozenset[str]]:
+    """What each retrieved article is about, as far as retrieval saw it: its headline and its
+    retrieved sentences. "The service will be priced at £4.50" answers a question about the
+    British Library's wifi because its article is about that."""
+    found: dict[str, set[str]] = {}
+    for c in candidates:
+        found.setdefault(c.unit.source, set(stems_of(c.unit.title))).update(present_stems(c))
+    return {source: frozenset(stems) for source, stems in found.items()}
 
 
 def relevance(similarity: float, coverage: float) -> float:
@@ -114,15 +113,25 @@ def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -
     scored = []
     weights = topic_weights(question, candidates, index)
     naming = voice.heard_from(question, candidates)
+    articles = article_stems(candidates)
     for rank, c in enumerate(candidates):
-        cov = coverage(weights, c)
+        cov = coverage(weights, present_stems(c))
         own = voice.own_words(c.unit, question, naming)
         value = relevance(c.similarity, cov)
         if own:
             value += SPEAKER_BONUS
-        if question.expects and EVIDENCE[question.expects].search(c.unit.text):
+        if answer_type.holds(question.expects, c.unit.text):
             value += EVIDENCE_BONUS
-        scored.append(Scored(candidate=c, coverage=cov, score=value, own_words=own, rank=rank))
+        scored.append(
+            Scored(
+                candidate=c,
+                coverage=cov,
+                article_coverage=coverage(weights, articles[c.unit.source]),
+                score=value,
+                own_words=own,
+                rank=rank,
+            )
+        )
     return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
@@ -164,10 +173,11 @@ def signals(s: Scored, question: Question, relevance_rank: int) -> Signals:
     return Signals(
         similarity=s.candidate.similarity,
         coverage=s.coverage,
+        article_coverage=s.article_coverage,
         rank=s.rank,
         relevance_rank=relevance_rank,
         own_words=s.own_words,
-        has_expected=bool(question.expects) and bool(EVIDENCE[question.expects].search(unit.text)),
+        has_expected=answer_type.holds(question.expects, unit.text),
         wrong_year=contradicts_the_year(s, question),
         misses_names=misses_the_names(s, question),
         only_names=only_names(s, question),

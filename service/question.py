@@ -6,6 +6,7 @@ from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
 from ingest.structure import TITLES
+from service import answer_type
 from service.corpus_index import CorpusIndex
 from service.lexicon import QUESTION_WORDS, WORD, is_content, stem, topic_stems, words
 
@@ -43,30 +44,10 @@ class Question(BaseModel):
     topic: list[str]  # content stems without question words or the persons' names
     unknown_names: list[str]  # capitalised words of the question the corpus never uses
     names: list[str]  # stems of what the question names: its capitalised words
-    expects: str  # "time", "place", "number", "person" or "" : what kind of answer is asked for
+    expects: str  # what kind of answer is asked for (service/answer_type.py), "" when it does not say
     # A body whose words are asked for ("What did Scotland Yard say?"), its name's words: it
     # speaks through statements, spokesmen and officials the reporter does not name.
     voice: list[str] = []
-
-
-EXPECTS = (
-    # "What time did he run?" asks for a number (46.68), and so does "at what time" (10.38am).
-    (re.compile(r"\bhow (?:many|much|long|old|far)\b|\bwhat time\b", re.I), "number"),
-    (
-        re.compile(
-            r"^\s*(?:when|what (?:day|date|year|month))\b"
-            r"|\b(?:on|in) what (?:day|date|year|month)\b",
-            re.I,
-        ),
-        "time",
-    ),
-    (re.compile(r"^\s*where\b|\b(?:in|at) (?:what|which) (?:city|country|place|venue|town)\b", re.I), "place"),
-    (re.compile(r"^\s*who\b", re.I), "person"),
-)
-
-
-def expected_answer(text: str) -> str:
-    return next((kind for pattern, kind in EXPECTS if pattern.search(text)), "")
 
 
 def name_words(label: str) -> set[str]:
@@ -176,6 +157,7 @@ def analyse(text: str, index: CorpusIndex, sources: set[str] | None = None) -> Q
     voice = [] if asks_for_words else asked_voice(text, index)
     if voice:
         persons = []  # people merely named beside the body asked about ("... in Stan Lee's favour")
+    expects = answer_type.expected(text)
     # The words that call the person ("Secretary General Jens Stoltenberg") are not the topic.
     called = [set(words(part)[-2:]) for p in persons for part in p.split(" and ")]
     person_words = set().union(*called, LOWER_TITLES) if persons else set()
@@ -188,7 +170,7 @@ def analyse(text: str, index: CorpusIndex, sources: set[str] | None = None) -> Q
         persons=persons,
         # Asking whose words, unless it asks when, where or how many ("When did Grushko
         # arrive?"), which the reporter may answer.
-        asks_speech=asks_for_words and expected_answer(text) not in ("time", "place", "number"),
+        asks_speech=asks_for_words and expects not in answer_type.VALUES | {"place"},
         topic=topic_stems(text, exclude=person_words),
         unknown_names=unknown,
         names=[
@@ -196,6 +178,6 @@ def analyse(text: str, index: CorpusIndex, sources: set[str] | None = None) -> Q
             for w in raw[1:]
             if w[:1].isupper() and is_content(w.lower()) and w.lower() not in LOWER_TITLES | QUESTION_WORDS
         ],
-        expects=expected_answer(text),
+        expects=expects,
         voice=voice,
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from service import answer_type
 from service.question import Question
 
 WEIGHTS = Path(__file__).resolve().parent / "selector_weights.json"
@@ -45,6 +46,8 @@ FEATURES = (
     "other_voice",
     "type_match",
     "type_missing",
+    "closest_of_kind",
+    "value_in_topic_article",
     "hedged_for_outcome",
     "wrong_year",
     "misses_names",
@@ -72,6 +75,7 @@ class Signals(BaseModel):
 
     similarity: float
     coverage: float
+    article_coverage: float = 0.0  # coverage by the sentence's article (headline and retrieved sentences)
     rank: int  # 0-based, in the hybrid retriever's fused order
     relevance_rank: int  # 0-based, by the answerer's relevance score (closeness, speaker, type bonuses)
     own_words: bool
@@ -107,7 +111,9 @@ def eligible(question: Question, signals: Signals) -> bool:
     return not ((question.asks_speech and not signals.own_words) or signals.misses_names or signals.wrong_year)
 
 
-def features(question: Question, signals: Signals, best_similarity: float, best_coverage: float) -> np.ndarray:
+def features(
+    question: Question, signals: Signals, best_similarity: float, best_coverage: float, closest_typed: float = -1.0
+) -> np.ndarray:
     outcome = bool(OUTCOME.search(question.text)) and not HEDGE.search(question.text) and not question.asks_speech
     values = {
         "bias": 1.0,
@@ -132,7 +138,14 @@ def features(question: Question, signals: Signals, best_similarity: float, best_
         "type_match": float(bool(question.expects) and signals.has_expected),
         # A date or a number is written out in the sentence that gives it; a place or a person may
         # be named elsewhere in the article.
-        "type_missing": float(question.expects in ("time", "number") and not signals.has_expected),
+        "type_missing": float(question.expects in answer_type.VALUES and not signals.has_expected),
+        # Of the retrieved sentences holding a value of the asked kind, the closest in meaning: a
+        # price that shares no word with "How much will an adult pay?" still answers it.
+        "closest_of_kind": float(signals.has_expected and signals.similarity >= closest_typed),
+        # A value of the asked kind in an article about the question's topic, though the sentence
+        # itself does not repeat the subject ("The service will be priced at £4.50").
+        "value_in_topic_article": float(question.expects in answer_type.VALUES and signals.has_expected)
+        * signals.article_coverage,
         "hedged_for_outcome": float(outcome and bool(HEDGE.search(signals.text))),
         "wrong_year": float(signals.wrong_year),
         "misses_names": float(signals.misses_names),
@@ -151,7 +164,8 @@ def matrix(question: Question, candidates: list[Signals]) -> np.ndarray:
         return np.zeros((0, len(FEATURES)))
     best_similarity = max(c.similarity for c in candidates)
     best_coverage = max(c.coverage for c in candidates)
-    return np.stack([features(question, c, best_similarity, best_coverage) for c in candidates])
+    closest_typed = max((c.similarity for c in candidates if c.has_expected), default=-1.0)
+    return np.stack([features(question, c, best_similarity, best_coverage, closest_typed) for c in candidates])
 
 
 def probabilities(question: Question, candidates: list[Signals]) -> list[float]:

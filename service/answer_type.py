@@ -1,0 +1,76 @@
+"""The kind of answer a question asks for, and whether a sentence holds one.
+
+Classic question classification: the question word and its head ("how much ... cost", "what
+percentage", "how long", "at what time") say what kind of value answers, and the value is written
+out in the sentence that gives it (a currency sign, a per cent, a clock time, a span of years).
+A sentence with numbers of another kind ("four goals" for "how much did they want") does not.
+"""
+
+import re
+
+NUMBER_WORD = (
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred"
+    r"|a|an|several|few)"
+)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+UNITS_OF_TIME = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?)"
+
+# First match wins: the narrower kinds come before "number".
+EXPECTS = (
+    (
+        re.compile(
+            r"\bhow much\b(?:(?!\b(?:per ?cent|percentage)\b).)*\b(?:cost|costs|pay|paid|price|priced|sell|sold|"
+            r"fetch|fetched|worth|spend|spent|charge|charged|fine|fined|bid|want|wanted|raise|raised|earn|earned|"
+            r"owe|owed|invest|invested|offer|offered|lose|lost)\b|\bhow much money\b|"
+            r"\bwhat (?:price|fee|sum|salary|fine|budget)\b",
+            re.I,
+        ),
+        "money",
+    ),
+    (re.compile(r"\b(?:what|which) (?:percentage|proportion|share)\b|\bper ?cent\b", re.I), "percent"),
+    (re.compile(r"\bwhat time\b", re.I), "clock"),
+    (re.compile(r"\bhow long\b", re.I), "duration"),
+    # "What time did he run?" asks for a number (46.68), and so does "how many".
+    (re.compile(r"\bhow (?:many|much|old|far)\b", re.I), "number"),
+    (
+        re.compile(
+            r"^\s*(?:when|what (?:day|date|year|month))\b|\b(?:on|in) what (?:day|date|year|month)\b",
+            re.I,
+        ),
+        "time",
+    ),
+    (re.compile(r"^\s*where\b|\b(?:in|at) (?:what|which) (?:city|country|place|venue|town)\b", re.I), "place"),
+    (re.compile(r"^\s*who\b", re.I), "person"),
+)
+# Kinds of answer that are values written out in the answering sentence; a place or a person
+# may be named elsewhere in the article.
+VALUES = frozenset({"money", "percent", "clock", "duration", "number", "time"})
+
+EVIDENCE = {
+    "money": re.compile(r"[£$€¥]\s?\d|\b\d[\d,.]*\s?(?:pounds|dollars|euros|pence|cents|yen|rupees)\b", re.I),
+    "percent": re.compile(r"\d\s?(?:%|per ?cent\b|percentage points?\b)", re.I),
+    # A time of day, or the time a race took.
+    "clock": re.compile(
+        rf"\b\d{{1,2}}[.:]\d\d\s?(?:am|pm)?\b|\b\d{{1,2}}\s?(?:am|pm)\b|\b{NUMBER_WORD}\s+(?:hours?|minutes?|seconds?)\b",
+        re.I,
+    ),
+    "duration": re.compile(rf"\b{NUMBER_WORD}[\s-]+{UNITS_OF_TIME}\b|\b(?:since|until)\b", re.I),
+    "number": re.compile(
+        r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b",
+        re.I,
+    ),
+    "time": re.compile(rf"\b(?:{MONTHS}|{DAYS}|(?:19|20)\d\d|yesterday|today|ago|\d{{4}}-\d\d-\d\d)\b"),
+    "place": re.compile(r"\b(?:in|at|from|to)\s+(?:the\s+)?[A-Z][a-z]+"),
+    "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
+}
+
+
+def expected(question: str) -> str:
+    """What kind of answer the question asks for; "" when it does not say."""
+    return next((kind for pattern, kind in EXPECTS if pattern.search(question)), "")
+
+
+def holds(kind: str, sentence: str) -> bool:
+    """Whether the sentence holds a value of that kind."""
+    return bool(kind) and bool(EVIDENCE[kind].search(sentence))

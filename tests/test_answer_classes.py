@@ -1,0 +1,68 @@
+"""Failure classes of answer selection, end to end over HTTP, on articles written for the test
+(BBC style: headline, blank line, one paragraph per line). Each class has its rule tables
+elsewhere (test_answer_type.py, test_voice.py); here the whole path must
+choose the answering sentence over same-topic ones."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ingest.embedder import MiniLMEmbedding
+from ingest.job import run_ingest
+from ingest.settings import Settings
+from ingest.store import UnitStore
+from service.app import create_app
+from service.pipeline import Pipeline
+from tests.conftest import ask, make_settings, serve
+
+# Each value has a same-topic sentence beside it that shares more of the question's words and
+# holds a number of another kind.
+GARDEN = (
+    "Museum opens rooftop garden",
+    "Visitors to the Harbour Museum will be able to enjoy a new rooftop garden from next month, the museum said.",
+    "Up to 300 adults at a time will be able to visit the rooftop garden.",
+    "Tickets are priced at £6, with children admitted free.",
+    "The rooftop garden was built with 3,000 plants from 12 countries.",
+    "Work took two years.",
+    "The museum expects 40,000 visitors in the first year.",
+)
+
+
+@pytest.fixture(scope="module")
+def http(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) -> Iterator[httpx.Client]:
+    tmp: Path = tmp_path_factory.mktemp("classes")
+    corpus = tmp / "corpus"
+    (corpus / "news").mkdir(parents=True)
+    (corpus / "news" / "garden.txt").write_text("\n\n".join(GARDEN) + "\n", encoding="utf-8")
+    settings: Settings = make_settings(tmp, corpus)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    pipeline = Pipeline(settings, UnitStore(settings), embedder)
+    with serve(create_app(pipeline)) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
+def first_quote(body: dict) -> str:
+    assert body["answered"], body["answer"]
+    return body["citations"][0]["quote"]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # A value of the asked kind beats the sentence that shares the question's words.
+        ("How much are tickets for the rooftop garden?", "£6"),
+        ("How long did the rooftop garden take to build?", "two years"),
+        ("How many visitors does the Harbour Museum expect in the first year?", "40,000"),
+    ],
+)
+def test_a_factoid_is_answered_by_the_sentence_holding_a_value_of_the_asked_kind(
+    http: httpx.Client, question: str, answer: str
+) -> None:
+    assert answer in first_quote(ask(http, question))
+
+
+def test_a_number_of_another_kind_is_not_given_as_the_price(http: httpx.Client) -> None:
+    body = ask(http, "How much will an adult pay to visit the rooftop garden?")
+    assert not any("300 adults" in c["quote"] for c in body["citations"])

@@ -1,0 +1,48 @@
+"""The kind of answer a question asks for and whether a sentence holds one, one row per rule."""
+
+import pytest
+
+from service.answer_type import expected, holds
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did the painting sell for?", "money"),
+        ("How much will a monthly pass cost?", "money"),
+        ("What fee did the club pay?", "money"),
+        ("What percentage of voters backed the plan?", "percent"),
+        ("At what time did the card payments overtake cash?", "clock"),
+        ("What time did she run in the final?", "clock"),
+        ("How long will the ban last?", "duration"),
+        ("How many jobs will go?", "number"),
+        ("How much did profits rise?", "number"),  # a percentage or a sum may answer
+        ("When did he become secretary?", "time"),
+        ("Where is the ceremony held?", "place"),
+        ("Who chaired the meeting?", "person"),
+        ("Why did the talks fail?", ""),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str) -> None:
+    assert expected(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "holds_it"),
+    [
+        ("money", "Blackburn want £6m for the midfielder.", True),
+        ("money", "The side scored four goals against Hibernian.", False),  # a number of another kind
+        ("money", "It sold for 300,000 dollars.", True),
+        ("percent", "Sales rose 5.2% last year.", True),
+        ("percent", "Sales rose by 12 per cent.", True),
+        ("percent", "Sales reached £5bn.", False),
+        ("clock", "Plastic took over at 10.38am on Wednesday.", True),
+        ("clock", "He ran one minute 46.68 seconds.", True),
+        ("clock", "Shoppers spent £5.3bn in 2003.", False),
+        ("duration", "He was given a two-year ban.", True),
+        ("duration", "The ban was lifted.", False),
+        ("time", "The ceremony is on 20 March.", True),
+    ],
+)
+def test_whether_a_sentence_holds_a_value_of_that_kind(kind: str, sentence: str, holds_it: bool) -> None:
+    assert holds(kind, sentence) is holds_it
