@@ -66,6 +66,7 @@ QUALITY_SETS = {
     "bbc": SCALE_THRESHOLDS,
     "core": SCALE_THRESHOLDS,
     "bbc2": REPO / "eval" / "thresholds-bbc2.json",
+    "followups": REPO / "eval" / "thresholds-followups.json",
     "test": REPO / "eval" / "thresholds-test.json",
 }
 

@@ -34,7 +34,7 @@ from service.schemas import AskRequest
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 DATASET = Path(__file__).resolve().parent / "selector" / "candidates.jsonl"
-DEV_SETS = ("core", "bbc", "bbc2")
+DEV_SETS = ("core", "bbc", "bbc2", "followups")
 FOLDS = 5
 L2 = 1.0
 MAX_SENTENCES = 3

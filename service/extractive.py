@@ -13,11 +13,11 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
-from service import answer_type, selector, statements, voice
+from service import answer_type, selector, statements, voice, wording
 from service.corpus_index import CorpusIndex
 from service.lexicon import WORD, content_stems, covered, stem, words
 from service.prompts import cannot_answer
-from service.question import Question, name_words
+from service.question import Question
 from service.retrieve import Candidate
 from service.schemas import Citation
 from service.selector import Signals
@@ -32,14 +32,6 @@ DUPLICATE_OVERLAP = 0.6
 SPEAKER_BONUS = 0.1
 # A "when" question is better answered by a sentence holding a date, and so on.
 EVIDENCE_BONUS = 0.1
-# A pronoun the reporter uses for the speaker; inside a quotation ('"He did a great job"')
-# the pronoun is the speaker's, about someone else.
-PRONOUN_START = re.compile(r"^[^\w“\"‘']*(?:he|she|they)\b", re.IGNORECASE)
-# Speakers that are bodies, not people, take an article: "according to the Defense Ministry".
-INSTITUTION = re.compile(
-    r"\b(?:Ministry|Office|Department|Council|Agency|Service|Government|Commission|Committee"
-    r"|Embassy|Administration|Kremlin|Parliament|Court|Bank|Police|Army|Alliance)$"
-)
 
 
 class Scored(BaseModel):
@@ -182,6 +174,7 @@ def signals(s: Scored, question: Question, relevance_rank: int) -> Signals:
         misses_names=misses_the_names(s, question),
         only_names=only_names(s, question),
         headline=unit.kind == "title",
+        in_story=unit.source in question.story,
         text=unit.text,
     )
 
@@ -267,38 +260,12 @@ def refusal(question: Question, ranked: list[Scored]) -> Draft:
     return Draft(answer=cannot_answer() + reason, answered=False, citations=[], ranked=ranked)
 
 
-def quoted(text: str) -> str:
-    if text[:1] in '“"‘' and text[-1:] in '”"’':
-        return text  # already a quotation
-    # A quote that itself holds double quotes is wrapped in single ones, as typesetters do.
-    return f"‘{text}’" if re.search('[“”"]', text) else f"“{text}”"
-
-
-def sentence_for(unit_text: str, speaker: str, marker: int, first_for_speaker: bool) -> str:
-    quote = quoted(unit_text)
-    if not speaker:
-        return f"The article reports: {quote} [{marker}]"
-    surnames = [w for part in speaker.split(" and ") for w in name_words(part)]
-    names_speaker = any(re.search(rf"\b{re.escape(s)}\b", unit_text, re.IGNORECASE) for s in surnames)
-    if names_speaker:
-        return f"The article reports: {quote} [{marker}]"
-    if PRONOUN_START.match(unit_text):
-        return f"Referring to {speaker}, the article reports: {quote} [{marker}]"
-    if first_for_speaker:
-        who = f"the {speaker}" if INSTITUTION.search(speaker) else speaker
-        return f"According to {who}, {quote} [{marker}]"
-    short = " and ".join(part.split()[-1] for part in speaker.split(" and "))
-    if INSTITUTION.search(speaker):
-        short = f"The {speaker}"
-    return f"{short} also said, {quote} [{marker}]"
-
-
 def compose(chosen: list[Scored]) -> tuple[str, list[Citation]]:
     """Best sentence first, each quoted with its attribution and its marker."""
     sentences, citations, seen_speakers = [], [], set()
     for marker, s in enumerate(chosen, start=1):
         unit = s.candidate.unit
-        sentences.append(sentence_for(unit.text, unit.speaker, marker, unit.speaker not in seen_speakers))
+        sentences.append(wording.sentence_for(unit.text, unit.speaker, marker, unit.speaker not in seen_speakers))
         seen_speakers.add(unit.speaker)
         citations.append(Citation.of(marker, unit))
     return " ".join(sentences), citations

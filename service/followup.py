@@ -21,6 +21,12 @@ TOPIC_ANAPHORA = re.compile(r"\b(?P<prep>about|on|regarding|concerning|over|of)\
 PERSON_PRONOUN = re.compile(r"\b(?:he|she|him)\b", re.IGNORECASE)
 POSSESSIVE_PRONOUN = re.compile(r"\b(?:his|her)\b", re.IGNORECASE)
 ALSO = re.compile(r"\b(?:too|as well|also)\b", re.IGNORECASE)
+# Words that point back into the conversation: "Who directed it?", "Did they pull it off?",
+# "What was that figure?", "And in England?" (a place or time swapped in, the rest implied).
+REFERENCE = re.compile(
+    r"\b(?:it|its|they|them|their|there|then|that|this|those|these|he|she|him|her|his|before|instead)\b",
+    re.IGNORECASE,
+)
 
 
 def short_name(label: str) -> str:
@@ -33,7 +39,7 @@ def person_in(text: str, index: CorpusIndex) -> str:
     if persons:
         return short_name(persons[0])
     for word in re.findall(r"\b[A-Z][\w’'-]+", text):
-        if word.lower() in index.people:
+        if word.lower() in index.titled:  # a person the corpus gives a title, not "Wales"
             return word
     return ""
 
@@ -93,3 +99,22 @@ def rewrite(question: str, history: list[Turn], index: CorpusIndex) -> str:
         if named and not topic_of(rewritten) and (leaned or ALSO.search(q)):
             rewritten = f"{rewritten.rstrip(' ?.!')} about {topic}?"
     return _capitalised(rewritten) if rewritten != q or leaned else question
+
+
+def leans_on_history(question: str) -> bool:
+    """Whether a question needs the conversation: it opens with "And ..." or "What about ...",
+    or points back with "it", "they", "him", "that", "there" (even once the rules have named him,
+    what he did is the conversation's topic)."""
+    q = question.strip()
+    return bool(LEAD_IN.match(q) or WHAT_ABOUT.match(q) or REFERENCE.search(q))
+
+
+def earlier_questions(history: list[Turn], turns: int = 2) -> str:
+    """The last questions asked, as rewritten: the context of a follow-up that leans on them
+    (two, for a follow-up of a follow-up)."""
+    return " ".join(t.rewritten_question for t in history[-turns:])
+
+
+def story(history: list[Turn]) -> list[str]:
+    """The articles the last answer quoted: what a leaning follow-up is about."""
+    return sorted({c.source for c in history[-1].citations}) if history else []

@@ -14,7 +14,7 @@ from service import extractive
 from service.condense import condense
 from service.conversations import ConversationStore, ConversationStoreError, Turn
 from service.corpus_index import CorpusIndex
-from service.followup import rewrite
+from service.followup import earlier_questions, leans_on_history, rewrite, story
 from service.generative import GenerativeAnswerer
 from service.llm import LLMUnavailable, make_llm
 from service.memory import release_free_memory
@@ -131,8 +131,14 @@ class Pipeline:
         self.refresh()
         retriever = self.retriever  # one consistent state for the whole answer, even if a reload lands
         standalone = self.standalone(text, history)
-        candidates = retriever.retrieve(standalone, retriever.embed_query(standalone), top_k or self.settings.top_k)
+        # A follow-up that leans on the conversation is looked up, and its topic read, with the
+        # questions it follows: "Who directed it?" is about the film just discussed.
+        before = earlier_questions(history) if leans_on_history(text) else ""
+        query = f"{before} {standalone}".strip()
+        candidates = retriever.retrieve(query, retriever.embed_query(query), top_k or self.settings.top_k)
         question = analyse(standalone, retriever.index, {c.unit.source for c in candidates})
+        if before:
+            question = question.model_copy(update={"story": story(history)})
         return question, candidates, retriever.index
 
     def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:

@@ -48,6 +48,9 @@ class Question(BaseModel):
     # A body whose words are asked for ("What did Scotland Yard say?"), its name's words: it
     # speaks through statements, spokesmen and officials the reporter does not name.
     voice: list[str] = []
+    # For a follow-up that leans on the conversation ("Who directed it?"): the articles the last
+    # answer quoted, which it is about.
+    story: list[str] = []
 
 
 def name_words(label: str) -> set[str]:

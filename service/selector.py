@@ -48,6 +48,8 @@ FEATURES = (
     "type_missing",
     "closest_of_kind",
     "value_in_topic_article",
+    "in_story",
+    "outside_story",
     "hedged_for_outcome",
     "wrong_year",
     "misses_names",
@@ -84,6 +86,7 @@ class Signals(BaseModel):
     misses_names: bool
     only_names: bool
     headline: bool
+    in_story: bool = False  # from an article the last answer quoted, for a follow-up leaning on it
     text: str
 
 
@@ -146,6 +149,9 @@ def features(
         # itself does not repeat the subject ("The service will be priced at £4.50").
         "value_in_topic_article": float(question.expects in answer_type.VALUES and signals.has_expected)
         * signals.article_coverage,
+        # "Who directed it?" asks about the story of the last answer, not another one.
+        "in_story": float(signals.in_story),
+        "outside_story": float(bool(question.story) and not signals.in_story),
         "hedged_for_outcome": float(outcome and bool(HEDGE.search(signals.text))),
         "wrong_year": float(signals.wrong_year),
         "misses_names": float(signals.misses_names),

@@ -1,6 +1,6 @@
 """Failure classes of answer selection, end to end over HTTP, on articles written for the test
 (BBC style: headline, blank line, one paragraph per line). Each class has its rule tables
-elsewhere (test_answer_type.py, test_voice.py); here the whole path must
+elsewhere (test_answer_type.py, test_voice.py, test_followup_rules.py); here the whole path must
 choose the answering sentence over same-topic ones."""
 
 from collections.abc import Iterator
@@ -29,6 +29,22 @@ GARDEN = (
     "The museum expects 40,000 visitors in the first year.",
 )
 
+# A story to follow up: "Who directed it?" means the film of the last answer.
+FESTIVAL = (
+    "Harbour film festival names winners",
+    "The drama Salt Line won four prizes at the Harbour film festival on Sunday, more than any other film.",
+    "Salt Line was directed by Maria Keane, whose first feature it is.",
+    "The documentary Tidewater took the audience award.",
+    "Organisers said ticket sales rose by a fifth this year.",
+)
+
+# Another story where the follow-ups' own words fit better.
+AWARDS = (
+    "Spy thriller tops box office",
+    "Who directed it? Sam Ruiz, who shot the spy thriller Nightfall in ten weeks.",
+    "The audience award at the Elmford music awards went to the band Northern Lights.",
+)
+
 
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) -> Iterator[httpx.Client]:
@@ -36,6 +52,8 @@ def http(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) ->
     corpus = tmp / "corpus"
     (corpus / "news").mkdir(parents=True)
     (corpus / "news" / "garden.txt").write_text("\n\n".join(GARDEN) + "\n", encoding="utf-8")
+    (corpus / "news" / "festival.txt").write_text("\n\n".join(FESTIVAL) + "\n", encoding="utf-8")
+    (corpus / "news" / "awards.txt").write_text("\n\n".join(AWARDS) + "\n", encoding="utf-8")
     settings: Settings = make_settings(tmp, corpus)
     run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
@@ -66,3 +84,16 @@ def test_a_factoid_is_answered_by_the_sentence_holding_a_value_of_the_asked_kind
 def test_a_number_of_another_kind_is_not_given_as_the_price(http: httpx.Client) -> None:
     body = ask(http, "How much will an adult pay to visit the rooftop garden?")
     assert not any("300 adults" in c["quote"] for c in body["citations"])
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "answer"),
+    [
+        ("Who directed it?", "Maria Keane"),  # a pronoun for the film of the last answer
+        ("And the audience award?", "Tidewater"),  # ellipsis: the rest of the question is implied
+    ],
+)
+def test_a_follow_up_is_about_the_story_of_the_last_answer(http: httpx.Client, follow_up: str, answer: str) -> None:
+    first = ask(http, "Which film won the most prizes at the Harbour film festival?")
+    assert "Salt Line" in first_quote(first)
+    assert answer in first_quote(ask(http, follow_up, conversation_id=first["conversation_id"]))
