@@ -158,6 +158,25 @@ def test_feedback_on_an_answer(offline_page: tuple, server: str) -> None:
     assert page.evaluate("window.__csp") == [] and violations == [], violations
 
 
+def test_an_answer_that_could_not_be_saved_says_so(page: "sync_api.Page", ingested, embedder, tmp_path: Path) -> None:  # noqa: ANN001
+    from ingest.store import UnitStore
+    from service.app import create_app
+    from service.pipeline import Pipeline
+    from tests.conftest import fill, serve, small_disk
+
+    with small_disk(tmp_path / "disk") as disk:
+        config = ingested.model_copy(update={"conversations_db": disk / "c.db"})
+        with serve(create_app(Pipeline(config, UnitStore(config), embedder))) as url:
+            page.goto(url)
+            saved = ask(page, MEMBERSHIP)
+            sync_api.expect(saved.locator(".feedback")).to_be_visible()
+            fill(disk)
+            unsaved = ask(page, "What did Grushko say about NATO expansion?")
+            sync_api.expect(unsaved.locator("button.chip").first).to_be_visible()  # still answered
+            sync_api.expect(unsaved.get_by_role("status")).to_contain_text("could not be saved")
+            assert unsaved.locator(".feedback").count() == 0  # nothing to rate
+
+
 def test_phone_width(browser: "sync_api.Browser", server: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()

@@ -70,6 +70,15 @@ function renderAnswer(item, body) {
   }
   if (Number.isInteger(body.turn) && conversationId) {
     item.append(feedbackControl({ conversationId, turn: body.turn, feedback: body.feedback, headers: authHeaders }));
+  } else if (body.saved === false) {
+    // The service answered but could not keep the turn: say so, since a follow-up will not see it.
+    item.append(
+      el(
+        "p",
+        { className: "unsaved", role: "status" },
+        "This answer could not be saved: follow-up questions will not know about it, and it cannot be rated.",
+      ),
+    );
   }
 }
 
