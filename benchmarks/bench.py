@@ -67,6 +67,7 @@ QUALITY_SETS = {
     "core": SCALE_THRESHOLDS,
     "bbc2": REPO / "eval" / "thresholds-bbc2.json",
     "followups": REPO / "eval" / "thresholds-followups.json",
+    "multipart": REPO / "eval" / "thresholds-multipart.json",
     "test": REPO / "eval" / "thresholds-test.json",
 }
 

@@ -27,7 +27,7 @@ from ingest.embedder import MiniLMEmbedding
 from ingest.job import run_ingest
 from ingest.settings import Settings
 from ingest.store import UnitStore
-from service import extractive, selector
+from service import scoring, selector
 from service.pipeline import Pipeline
 from service.question import Question
 from service.schemas import AskRequest
@@ -63,7 +63,7 @@ class Asked(BaseModel):
     candidates: list[Example]
 
 
-def line_of(s: extractive.Scored) -> str:
+def line_of(s: scoring.Scored) -> str:
     return f"{s.candidate.unit.source}:{s.candidate.unit.line}"
 
 
@@ -75,13 +75,13 @@ def asked(pipeline: Pipeline, record: GoldenRecord, set_name: str, corpus: str) 
     question, candidates, index = pipeline.consider(pipeline.check_question(record.question), history)
     gold = {g.key for g in record.gold}
     examples = []
-    for n, s in enumerate(extractive.score(question, candidates, index)):
+    for n, s in enumerate(scoring.score(question, candidates, index)):
         text = s.candidate.unit.text.lower()
         facts = [i for i, fact in enumerate(record.key_facts) if any(alt.lower() in text for alt in fact)]
         answering = line_of(s) in gold and (bool(facts) or not record.key_facts)
         examples.append(
             Example(
-                signals=extractive.signals(s, question, n), gold=answering, facts=facts, on_gold_line=line_of(s) in gold
+                signals=scoring.signals(s, question, n), gold=answering, facts=facts, on_gold_line=line_of(s) in gold
             )
         )
     return Asked(

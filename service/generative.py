@@ -16,11 +16,12 @@ from pydantic import BaseModel
 
 from ingest.settings import Settings
 from ingest.units import Unit, sentence_spans
-from service.extractive import Scored, answers, relevant
+from service.extractive import answers, relevant
 from service.llm import chat
 from service.prompts import cannot_answer, render
 from service.question import Question
 from service.schemas import Citation
+from service.scoring import Scored
 from service.support import SupportJudge
 from service.tokens import count
 

@@ -9,6 +9,7 @@ from ingest.structure import TITLES
 from service import answer_type
 from service.corpus_index import CorpusIndex
 from service.lexicon import QUESTION_WORDS, WORD, is_content, stem, topic_stems, words
+from service.question_parts import split_parts
 
 # Verbs and nouns by which a question asks for someone's own words or stance.
 SPEECH_VERBS = (
@@ -51,6 +52,9 @@ class Question(BaseModel):
     # For a follow-up that leans on the conversation ("Who directed it?"): the articles the last
     # answer quoted, which it is about.
     story: list[str] = []
+    # A question asking two things ("Who chaired it, and where was it held?"), read part by part:
+    # each part has its own topic and answer type.
+    parts: list["Question"] = []
 
 
 def name_words(label: str) -> set[str]:
@@ -154,6 +158,14 @@ def asked_voice(text: str, index: CorpusIndex) -> list[str]:
 
 def analyse(text: str, index: CorpusIndex, sources: set[str] | None = None) -> Question:
     """The question read against the corpus and, once retrieved, the articles found for it."""
+    question = read_one(text, index, sources)
+    pieces = split_parts(text)
+    if len(pieces) < 2:
+        return question
+    return question.model_copy(update={"parts": [read_one(piece, index, sources) for piece in pieces]})
+
+
+def read_one(text: str, index: CorpusIndex, sources: set[str] | None) -> Question:
     persons, asks_for_words = asked_persons(text, index, sources)
     # A body's unnamed spokesmen speak for it only when no speaker answers to the name: where
     # one does ("Brian Welch", even "Scotland Yard"), an unnamed voice may be anyone's.

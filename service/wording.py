@@ -38,3 +38,8 @@ def sentence_for(unit_text: str, speaker: str, marker: int, first_for_speaker: b
     if INSTITUTION.search(speaker):
         short = f"The {speaker}"
     return f"{short} also said, {quote} [{marker}]"
+
+
+def not_reported(parts: list[str]) -> str:
+    """What an answer to a question of several parts says of the parts nothing answers."""
+    return "".join(f" The articles do not report the answer to “{part}”" + "." for part in parts)

@@ -97,3 +97,12 @@ def test_a_follow_up_is_about_the_story_of_the_last_answer(http: httpx.Client, f
     first = ask(http, "Which film won the most prizes at the Harbour film festival?")
     assert "Salt Line" in first_quote(first)
     assert answer in first_quote(ask(http, follow_up, conversation_id=first["conversation_id"]))
+
+
+def test_each_part_of_a_two_part_question_is_answered_or_said_to_be_unreported(http: httpx.Client) -> None:
+    body = ask(http, "Which film won the most prizes at the Harbour film festival, and who directed it?")
+    quotes = " ".join(c["quote"] for c in body["citations"])
+    assert "won four prizes" in quotes and "Maria Keane" in quotes
+    body = ask(http, "Which film won the most prizes at the Harbour film festival, and how much did it cost to make?")
+    assert "won four prizes" in first_quote(body)
+    assert "do not report the answer to “How much did it cost to make?”" in body["answer"]
