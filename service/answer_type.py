@@ -35,13 +35,15 @@ EXPECTS = (
     (re.compile(r"\bhow (?:many|much|old|far)\b", re.I), "number"),
     (
         re.compile(
-            r"^\s*(?:when|what (?:day|date|year|month))\b|\b(?:on|in) what (?:day|date|year|month)\b",
+            r"^\s*when\b|\b(?:what|which) (?:day|date|year|month)\b",
             re.I,
         ),
         "time",
     ),
-    (re.compile(r"^\s*where\b|\b(?:in|at) (?:what|which) (?:city|country|place|venue|town)\b", re.I), "place"),
-    (re.compile(r"^\s*who\b", re.I), "person"),
+    (re.compile(r"^\s*where\b|\b(?:what|which) (?:city|country|place|venue|town|ground|stadium)\b", re.I), "place"),
+    (re.compile(r"^\s*(?:who|whose)\b|\bwho (?:is|was|were|are)\b", re.I), "person"),
+    # "Which companies followed?", "Which race did he win?": the answer is named.
+    (re.compile(r"^\s*which\b|^\s*(?:in|at|on|for|from|by|with|to) which\b", re.I), "name"),
 )
 # Kinds of answer that are values written out in the answering sentence; a place or a person
 # may be named elsewhere in the article.
@@ -61,9 +63,13 @@ EVIDENCE = {
         re.I,
     ),
     "time": re.compile(rf"\b(?:{MONTHS}|{DAYS}|(?:19|20)\d\d|yesterday|today|ago|\d{{4}}-\d\d-\d\d)\b"),
-    "place": re.compile(r"\b(?:in|at|from|to)\s+(?:the\s+)?[A-Z][a-z]+"),
-    "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
+    "place": re.compile(r"\b(?:in|at|from|to)\s+(?:the\s+)?([A-Z][\w’'-]+)"),
+    "person": re.compile(r"\b([A-Z][\w’'-]+)\s+([A-Z][\w’'-]+)\b"),
+    "name": re.compile(r"(?<=[\w,;:’'\"“”)]\s)([A-Z][\w’'-]+)"),  # a capitalised word after the first
 }
+# Kinds answered by a name: the name must be one the question does not already give ("Who
+# beat Moya?" is not answered by "Moya lost").
+NAMED = frozenset({"place", "person", "name"})
 
 
 def expected(question: str) -> str:
@@ -71,6 +77,12 @@ def expected(question: str) -> str:
     return next((kind for pattern, kind in EXPECTS if pattern.search(question)), "")
 
 
-def holds(kind: str, sentence: str) -> bool:
-    """Whether the sentence holds a value of that kind."""
-    return bool(kind) and bool(EVIDENCE[kind].search(sentence))
+def holds(kind: str, sentence: str, question: str = "") -> bool:
+    """Whether the sentence holds a value of that kind (for a name, one the question does not
+    give)."""
+    if not kind:
+        return False
+    if kind not in NAMED:
+        return bool(EVIDENCE[kind].search(sentence))
+    asked = {w.lower() for w in re.findall(r"[\w’'-]+", question)}
+    return any(any(name.lower() not in asked for name in m.groups()) for m in EVIDENCE[kind].finditer(sentence))

@@ -95,7 +95,7 @@ def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -
         value = relevance(c.similarity, cov)
         if own:
             value += SPEAKER_BONUS
-        if answer_type.holds(question.expects, c.unit.text):
+        if answer_type.holds(question.expects, c.unit.text, question.text):
             value += EVIDENCE_BONUS
         scored.append(
             Scored(
@@ -152,7 +152,7 @@ def signals(s: Scored, question: Question, relevance_rank: int) -> Signals:
         rank=s.rank,
         relevance_rank=relevance_rank,
         own_words=s.own_words,
-        has_expected=answer_type.holds(question.expects, unit.text),
+        has_expected=answer_type.holds(question.expects, unit.text, question.text),
         wrong_year=contradicts_the_year(s, question),
         misses_names=misses_the_names(s, question),
         only_names=only_names(s, question),

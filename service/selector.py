@@ -46,6 +46,7 @@ FEATURES = (
     "other_voice",
     "type_match",
     "type_missing",
+    "name_missing",
     "closest_of_kind",
     "value_in_topic_article",
     "in_story",
@@ -142,6 +143,8 @@ def features(
         # A date or a number is written out in the sentence that gives it; a place or a person may
         # be named elsewhere in the article.
         "type_missing": float(question.expects in answer_type.VALUES and not signals.has_expected),
+        # "Who ...?", "Which ...?", "Where ...?" are answered by a name the question does not give.
+        "name_missing": float(question.expects in answer_type.NAMED and not signals.has_expected),
         # Of the retrieved sentences holding a value of the asked kind, the closest in meaning: a
         # price that shares no word with "How much will an adult pay?" still answers it.
         "closest_of_kind": float(signals.has_expected and signals.similarity >= closest_typed),

@@ -46,3 +46,33 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str) -> Non
 )
 def test_whether_a_sentence_holds_a_value_of_that_kind(kind: str, sentence: str, holds_it: bool) -> None:
     assert holds(kind, sentence) is holds_it
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which companies followed IBM's lead?", "name"),
+        ("In which month did Russia put forward its proposals?", "time"),
+        ("Which city will host the final?", "place"),
+    ],
+)
+def test_which_questions_ask_for_a_name_a_date_or_a_place(question: str, kind: str) -> None:
+    assert expected(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "question", "holds_it"),
+    [
+        # A name answers only when it is not one the question already gives.
+        ("name", "Nokia and Philips joined the commons.", "Which companies followed IBM?", True),
+        ("name", "Britney Spears is suing eight insurance companies.", "Which firms is Britney Spears suing?", False),
+        ("person", "It is published by Tom Smith.", "Who publishes Andrea Levy?", True),
+        ("person", "Andrea Levy has won the prize.", "Who publishes Andrea Levy?", False),
+        ("place", "The game will be played in Valencia.", "Where will Bulgaria play?", True),
+        ("place", "The squad flew home to Bulgaria.", "Where will Bulgaria play?", False),
+    ],
+)
+def test_a_name_answers_only_when_the_question_does_not_give_it(
+    kind: str, sentence: str, question: str, holds_it: bool
+) -> None:
+    assert holds(kind, sentence, question) is holds_it
