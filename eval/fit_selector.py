@@ -148,21 +148,18 @@ def held_out(questions: list[Asked]) -> list[np.ndarray]:
     return out
 
 
-def decide(q: Asked, p: np.ndarray, threshold: float, extra: float) -> list[int]:
+def decide(q: Asked, p: np.ndarray, threshold: float) -> list[int]:
     """The candidates the answerer would quote (as extractive.select does, without the
-    near-duplicate check): none unless the likeliest eligible one reaches the threshold; then it
-    and the next likeliest that reach the extra threshold; at most three."""
+    near-duplicate check): the likeliest eligible ones that reach the threshold, at most three
+    (a second quote must answer too)."""
     eligible = [i for i, c in enumerate(q.candidates) if selector.eligible(q.question, c.signals)]
-    order = sorted(eligible, key=lambda i: -p[i])
-    if not order or p[order[0]] < threshold:
-        return []
-    return [order[0], *(i for i in order[1:] if p[i] >= extra)][:MAX_SENTENCES]
+    return [i for i in sorted(eligible, key=lambda i: -p[i]) if p[i] >= threshold][:MAX_SENTENCES]
 
 
-def outcome(questions: list[Asked], probabilities: list[np.ndarray], threshold: float, extra: float) -> dict:
+def outcome(questions: list[Asked], probabilities: list[np.ndarray], threshold: float) -> dict:
     right, clean = [], []
     for q, p in zip(questions, probabilities, strict=True):
-        chosen = decide(q, p, threshold, extra)
+        chosen = decide(q, p, threshold)
         golds = [q.candidates[i].gold for i in chosen]
         facts = {f for i in chosen for f in q.candidates[i].facts}
         # As the eval counts an answer correct: the answering sentence cited, every key fact quoted.
@@ -199,25 +196,18 @@ def fit() -> int:
     questions = [Asked.model_validate_json(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line]
     probabilities = held_out(questions)
     thresholds = np.arange(0.05, 0.951, 0.025)
-    extras = np.arange(0.05, 0.951, 0.05)
-    grid = {(t, r): outcome(questions, probabilities, t, r) for t in thresholds for r in extras}
-    score = {key: o["decided_right"] + OTHERS_WEIGHT * o["no_wrong_citation"] for key, o in grid.items()}
-
-    def smoothed(key: tuple[float, float]) -> float:
-        # A few hundred held-out questions make the score jagged: a threshold is chosen for how
-        # well it and its neighbours do, not for a lucky spike.
-        i = int(np.argmin(np.abs(thresholds - key[0])))
-        near = thresholds[max(0, i - SMOOTHING) : i + SMOOTHING + 1]
-        return float(np.mean([score[(t, key[1])] for t in near]))
-
-    threshold, extra = max(grid, key=lambda key: (smoothed(key), -key[1]))
-    best = grid[(threshold, extra)]
+    grid = {t: outcome(questions, probabilities, t) for t in thresholds}
+    score = [grid[t]["decided_right"] + OTHERS_WEIGHT * grid[t]["no_wrong_citation"] for t in thresholds]
+    # A few hundred held-out questions make the score jagged: a threshold is chosen for how well
+    # it and its neighbours do, not for a lucky spike.
+    smoothed = [np.mean(score[max(0, i - SMOOTHING) : i + SMOOTHING + 1]) for i in range(len(thresholds))]
+    threshold = thresholds[int(np.argmax(smoothed))]
+    best = grid[threshold]
     weights = fit_weights(*design(questions))
     model = selector.Model(
         features=list(selector.FEATURES),
         weights=[round(float(w), 4) for w in weights],
         threshold=round(float(threshold), 3),
-        extra_threshold=round(float(extra), 3),
         fitted_on=sorted({f"{q.set} over {q.corpus}" for q in questions}),
         calibration={**calibration(questions, probabilities), "held_out_decisions": best},
     )

@@ -100,7 +100,7 @@ def judge(
                 if not alone and rest:
                     next(k for k in checks if k.id == c.id).relevant = False
 
-    lowered = answer.lower()
+    lowered = answer.lower() if answered else ""
     quoted = " ".join(c.quote for c in citations).lower()
     facts = [
         next((alt for alt in fact if alt.lower() in lowered and alt.lower() in quoted), None)
@@ -111,7 +111,10 @@ def judge(
     for check, c in zip(checks, citations, strict=True):
         lines = {f"{c.source}:{n}" for n in range(c.line_start, c.line_end + 1)}
         check.on_gold = check.valid and bool(lines & gold_keys or any(a in c.quote.lower() for a in alternatives))
-    cited_lines = {f"{c.source}:{n}" for c in citations for n in range(c.line_start, c.line_end + 1)}
+    # A refusal may quote what the corpus reports nearest the question: context, not an answer,
+    # so its citations hold no facts, cite no gold and spring no trap.
+    answering = citations if answered else []
+    cited_lines = {f"{c.source}:{n}" for c in answering for n in range(c.line_start, c.line_end + 1)}
     traps = sorted(cited_lines & {t.key for t in record.traps})
     gold_cited = bool(cited_lines & gold_keys)
     if not record.answerable:

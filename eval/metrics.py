@@ -2,10 +2,11 @@
 
 Definitions (also in eval/README.md). Judged against the gold first:
 - gold_citation_recall: over answerable questions, the share whose answer cites a gold line.
-- gold_citation_precision: share of all citations that point at a gold line or whose quote holds
-  a key fact (any citation given for an unanswerable question is wrong).
-- no_wrong_citation: share of questions none of whose citations is off the gold (a refusal has
-  none).
+- gold_citation_precision: share of the answers' citations that point at a gold line or whose
+  quote holds a key fact (any citation given for an unanswerable question is wrong; a refusal's
+  quote of what the corpus reports nearest is context, not counted).
+- no_wrong_citation: share of questions none of whose answer's citations is off the gold (a
+  refusal answers nothing, so it cites nothing wrong).
 - unanswerable_refused: share of unanswerable questions (false premises, absent facts) refused.
 Then:
 - hit_rate / mrr: over answerable questions, whether / how early a gold line appears among the
@@ -73,6 +74,8 @@ def retrieval(results: list[Scored], k: int) -> dict[str, float | None]:
 
 def summarize(results: list[Scored], k: int) -> dict[str, float | int | None]:
     citations = [c for r in results for c in r.judgment.citations]
+    # Citations of answers; a refusal's quote of what the corpus reports nearest is no answer.
+    answering = [c for r in results if r.judgment.answered for c in r.judgment.citations]
     sentences = [s for r in results for s in r.judgment.sentences]
     answerable = [r for r in results if r.record.answerable]
     facts = [f for r in answerable for f in r.judgment.facts_found]
@@ -83,8 +86,10 @@ def summarize(results: list[Scored], k: int) -> dict[str, float | int | None]:
     return {
         "questions": len(results),
         "gold_citation_recall": _share(sum(r.judgment.gold_cited for r in answerable), len(answerable)),
-        "gold_citation_precision": _share(sum(c.on_gold for c in citations), len(citations)),
-        "no_wrong_citation": _share(sum(all(c.on_gold for c in r.judgment.citations) for r in results), len(results)),
+        "gold_citation_precision": _share(sum(c.on_gold for c in answering), len(answering)),
+        "no_wrong_citation": _share(
+            sum(not r.judgment.answered or all(c.on_gold for c in r.judgment.citations) for r in results), len(results)
+        ),
         "unanswerable_refused": _share(sum(not r.judgment.answered for r in unanswerable), len(unanswerable)),
         **retrieval(results, k),
         "citation_validity": _share(sum(c.valid for c in citations), len(citations)) if citations else 1.0,

@@ -16,7 +16,7 @@ from service.prompts import cannot_answer
 from service.question import Question
 from service.retrieve import Candidate
 from service.schemas import Citation
-from service.scoring import Scored, score, signals, stems_of
+from service.scoring import Scored, misses_the_names, score, signals, stems_of
 
 # Units of one paragraph share their embedded context, so vectors cannot tell duplicates
 # apart; shared words can.
@@ -49,8 +49,9 @@ def answers(s: Scored) -> bool:
 
 
 def relevant(s: Scored) -> bool:
-    """Whether this sentence may be quoted beside one that answers: likely enough to add to it."""
-    return s.eligible and s.answers >= selector.model().extra_threshold
+    """Whether this sentence is close enough to the question to be given as context (to the LLM
+    answerer, or in a refusal), though it may not answer."""
+    return s.eligible and s.answers >= selector.context_floor()
 
 
 def overlap(a: Scored, b: Scored) -> float:
@@ -67,7 +68,7 @@ def select(ranked: list[Scored], limit: int) -> list[Scored]:
             continue
         if not chosen and not answers(s):
             break  # the likeliest sentence does not answer: nothing does
-        if chosen and not relevant(s):
+        if chosen and not answers(s):  # a second or third quote must answer too
             break
         if any(overlap(s, c) > DUPLICATE_OVERLAP for c in chosen):
             continue
@@ -103,12 +104,26 @@ def named_as(question: Question) -> str:
 
 
 def refusal(question: Question, ranked: list[Scored]) -> Draft:
-    reason = ""
+    """No sentence answers: say why, or what the corpus does report nearest to it ("is expected
+    to fetch £2m" for "What did it sell for?"), quoted and cited, so a reader sees the gap. Not
+    for someone else's words when a person's were asked for, nor for a question about what the
+    corpus never mentions."""
     if question.unknown_names:
         reason = f" It does not mention {', '.join(dict.fromkeys(question.unknown_names))}."
-    elif question.asks_speech:
+        return Draft(answer=cannot_answer() + reason, answered=False, citations=[], ranked=ranked)
+    if question.asks_speech:
         reason = f" It records no statement by {named_as(question)} on this."
-    return Draft(answer=cannot_answer() + reason, answered=False, citations=[], ranked=ranked)
+        return Draft(answer=cannot_answer() + reason, answered=False, citations=[], ranked=ranked)
+    # What would have answered but for a rule: an expectation offered for an outcome ("is
+    # expected to fetch £2m" for "What did it sell for?"), another year than the one asked.
+    nearest = next((s for s in ranked if not s.eligible and answers(s.model_copy(update={"eligible": True}))), None)
+    if nearest is not None and misses_the_names(nearest, question):
+        nearest = None
+    if nearest is None:
+        return Draft(answer=cannot_answer(), answered=False, citations=[], ranked=ranked)
+    unit = nearest.candidate.unit
+    text = f"{cannot_answer()} {wording.nearest(unit.text, unit.speaker)}"
+    return Draft(answer=text, answered=False, citations=[Citation.of(1, unit)], ranked=ranked)
 
 
 def compose(chosen: list[Scored]) -> tuple[str, list[Citation]]:

@@ -95,7 +95,6 @@ class Model(BaseModel):
     features: list[str]
     weights: list[float]
     threshold: float  # a sentence answers when its probability reaches this
-    extra_threshold: float  # a further sentence joins the best one when its probability reaches this
     fitted_on: list[str] = []
     calibration: dict = {}
 
@@ -108,17 +107,39 @@ def model() -> Model:
     return fitted
 
 
+def asks_outcome(question: Question) -> bool:
+    """A question about what happened: asked in the past tense, not itself about an expectation,
+    nor about what someone (a person or a body) said, whose words may well be expectations."""
+    speech = question.asks_speech or bool(question.voice)
+    return bool(OUTCOME.search(question.text)) and not HEDGE.search(question.text) and not speech
+
+
+# A sentence at least half as likely as an answer is close enough to show beside one: as a
+# source for the LLM answerer, or as what a refusal says the corpus does report.
+CONTEXT_SHARE = 0.5
+
+
+def context_floor() -> float:
+    return model().threshold * CONTEXT_SHARE
+
+
 def eligible(question: Question, signals: Signals) -> bool:
     """What no likelihood overrides: a question for someone's words is answered only by theirs,
     one that names something only by a sentence naming it, one about a year not by a sentence
-    about other years."""
-    return not ((question.asks_speech and not signals.own_words) or signals.misses_names or signals.wrong_year)
+    about other years, one about what happened not by what was only expected to ("is expected to
+    fetch £2m" is not what it sold for)."""
+    return not (
+        (question.asks_speech and not signals.own_words)
+        or signals.misses_names
+        or signals.wrong_year
+        or (asks_outcome(question) and bool(HEDGE.search(signals.text)))
+    )
 
 
 def features(
     question: Question, signals: Signals, best_similarity: float, best_coverage: float, closest_typed: float = -1.0
 ) -> np.ndarray:
-    outcome = bool(OUTCOME.search(question.text)) and not HEDGE.search(question.text) and not question.asks_speech
+    outcome = asks_outcome(question)
     values = {
         "bias": 1.0,
         "similarity": signals.similarity,

@@ -43,3 +43,9 @@ def sentence_for(unit_text: str, speaker: str, marker: int, first_for_speaker: b
 def not_reported(parts: list[str]) -> str:
     """What an answer to a question of several parts says of the parts nothing answers."""
     return "".join(f" The articles do not report the answer to “{part}”" + "." for part in parts)
+
+
+def nearest(unit_text: str, speaker: str) -> str:
+    """What a refusal adds: the closest thing the corpus does report, as marker 1."""
+    said = f", according to {speaker}" if speaker else ""
+    return f"The nearest it reports{said}: {quoted(unit_text)} [1]"

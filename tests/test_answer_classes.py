@@ -15,6 +15,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.app import create_app
 from service.pipeline import Pipeline
+from service.prompts import cannot_answer
 from tests.conftest import ask, make_settings, serve
 
 # Each value has a same-topic sentence beside it that shares more of the question's words and
@@ -45,6 +46,14 @@ AWARDS = (
     "The audience award at the Elmford music awards went to the band Northern Lights.",
 )
 
+# A sale reported before it happened: "How much did it sell for?" has a false premise.
+AUCTION = (
+    "Painting to go under the hammer",
+    "A rare painting by Elsa Marr is expected to fetch £2m when it is auctioned in London next month.",
+    "The work was found in an attic in 2003.",
+    "The auction house said interest from collectors had been strong.",
+)
+
 
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) -> Iterator[httpx.Client]:
@@ -54,6 +63,7 @@ def http(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) ->
     (corpus / "news" / "garden.txt").write_text("\n\n".join(GARDEN) + "\n", encoding="utf-8")
     (corpus / "news" / "festival.txt").write_text("\n\n".join(FESTIVAL) + "\n", encoding="utf-8")
     (corpus / "news" / "awards.txt").write_text("\n\n".join(AWARDS) + "\n", encoding="utf-8")
+    (corpus / "news" / "auction.txt").write_text("\n\n".join(AUCTION) + "\n", encoding="utf-8")
     settings: Settings = make_settings(tmp, corpus)
     run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
@@ -106,3 +116,10 @@ def test_each_part_of_a_two_part_question_is_answered_or_said_to_be_unreported(h
     body = ask(http, "Which film won the most prizes at the Harbour film festival, and how much did it cost to make?")
     assert "won four prizes" in first_quote(body)
     assert "do not report the answer to “How much did it cost to make?”" in body["answer"]
+
+
+def test_a_false_premise_is_refused_saying_what_is_reported(http: httpx.Client) -> None:
+    body = ask(http, "How much did the Elsa Marr painting sell for at auction?")
+    assert body["answered"] is False, body["answer"]
+    assert body["answer"].startswith(cannot_answer())
+    assert [c["quote"] for c in body["citations"]] == [AUCTION[1]]  # what is reported: an expectation

@@ -189,6 +189,7 @@ def test_phone_width(browser: "sync_api.Browser", server: str) -> None:
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the note fits too"
     answer.locator("button.chip").first.click()
+    sync_api.expect(page.locator("#source")).to_be_visible()  # it opens once the article is fetched
     box = page.locator("#source").bounding_box()
     assert box and box["width"] >= 380, "the source covers the screen on a phone"
     page.locator("#close-source").click()

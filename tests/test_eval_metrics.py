@@ -105,6 +105,17 @@ def test_an_answer_to_an_unanswerable_question_is_wrong(support: SupportJudge) -
     assert m["refusal_accuracy"] == 0.5 and m["hit_rate"] is None
 
 
+def test_a_refusal_that_quotes_what_is_reported_nearest_is_a_refusal_not_an_answer(support: SupportJudge) -> None:
+    nearest = f"The corpus does not contain an answer to this question. The nearest it reports: “{GRUSHKO}” [1]"
+    refused = judge(UNANSWERABLE, response(nearest, [cite(1, GRUSHKO, 4)], answered=False), LIB, support)
+    assert refused.correct and refused.citations[0].valid
+    fooled = judge(RECORD, response(nearest, [cite(1, GRUSHKO, 4)], answered=False), LIB, support)
+    assert not fooled.correct and not fooled.traps_cited  # the trap line quoted as context is no answer
+    pairs = ((UNANSWERABLE, refused), (RECORD, fooled))
+    m = summarize([Scored(record=r, judgment=j, latency_ms=1) for r, j in pairs], k=5)
+    assert m["no_wrong_citation"] == 1.0 and m["gold_citation_precision"] is None and m["citation_validity"] == 1.0
+
+
 def test_gold_judged_citations_tell_the_right_passage_from_a_true_quote(support: SupportJudge) -> None:
     right = judge(RECORD, response(f"“{VETO}” [1]", [cite(1, VETO, 6)]), LIB, support)
     # The other speaker's words are a verbatim quote too: the support judge passes them, the gold does not.

@@ -85,7 +85,7 @@ def test_signals_of_a_question_and_a_sentence(change: dict, given: dict, name: s
 def test_the_committed_model_fits_the_features_and_is_calibrated_on_held_out_questions() -> None:
     fitted = selector.model()
     assert fitted.features == list(FEATURES) and len(fitted.weights) == len(FEATURES)
-    assert 0 < fitted.threshold < 1 and 0 < fitted.extra_threshold < 1
+    assert 0 < fitted.threshold < 1
     assert fitted.calibration["held_out_candidates"] > 1000 and fitted.calibration["expected_calibration_error"] < 0.1
     close = signals("The painting sold for £2m at Christie's.", similarity=0.8, coverage=1.0, has_expected=True)
     far = signals("Shares fell.", similarity=0.1, coverage=0.0, rank=15, relevance_rank=15)
