@@ -116,9 +116,9 @@ def refusal(question: Question, ranked: list[Scored]) -> Draft:
         return Draft(answer=cannot_answer() + reason, answered=False, citations=[], ranked=ranked)
     # What would have answered but for a rule: an expectation offered for an outcome ("is
     # expected to fetch £2m" for "What did it sell for?"), another year than the one asked.
-    nearest = next((s for s in ranked if not s.eligible and answers(s.model_copy(update={"eligible": True}))), None)
-    if nearest is not None and misses_the_names(nearest, question):
-        nearest = None
+    threshold = selector.model().threshold
+    ruled_out = (s for s in ranked if not s.eligible and s.answers >= threshold)
+    nearest = next((s for s in ruled_out if not misses_the_names(s, question)), None)
     if nearest is None:
         return Draft(answer=cannot_answer(), answered=False, citations=[], ranked=ranked)
     unit = nearest.candidate.unit
