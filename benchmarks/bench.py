@@ -169,7 +169,7 @@ def running_service(env: dict[str, str], port: int) -> Iterator[tuple[str, subpr
     """`citeline serve` as its own process: its URL, the process, and the seconds to its first answer."""
     started = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "citeline", "serve", "--port", str(port)],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,

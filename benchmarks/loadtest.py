@@ -31,7 +31,7 @@ PORT = 8799
 def main() -> None:
     data = Path(os.environ.get("CITELINE_BENCH_DIR", "/tmp/citeline-bench")) / "loadtest"
     env = {**os.environ, "CITELINE_DATA_DIR": str(data), "CITELINE_LOG_FORMAT": "text"}
-    subprocess.run([sys.executable, "-m", "service.cli", "ingest", "--quiet"], env=env, cwd=REPO, check=True)
+    subprocess.run([sys.executable, "-m", "citeline", "ingest", "--quiet"], env=env, cwd=REPO, check=True)
     with running_service(env, PORT) as (url, server, _):
         process = psutil.Process(server.pid)
         rss_before = process.memory_info().rss / 2**20

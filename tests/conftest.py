@@ -149,7 +149,7 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
 def citeline(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """`citeline ARGS` as a user runs it, from the repository, its output captured."""
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
+        [sys.executable, "-m", "citeline", *args],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -164,7 +164,7 @@ def citeline_serve(env: dict[str, str], ready: str = "/healthz") -> Iterator[tup
     URL and process id."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "citeline", "serve", "--port", str(port)],
         env={**env, "CITELINE_LOG_FORMAT": "text"},
         cwd=REPO,
         stdout=subprocess.DEVNULL,

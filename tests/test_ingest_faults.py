@@ -47,7 +47,7 @@ def state(settings: Settings) -> tuple[list[str], dict]:
 def ingest_killed(env: dict[str, str], past_units: int, seconds: float) -> None:
     """`citeline ingest`, killed with SIGKILL `seconds` after its progress bar passes `past_units`."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "ingest"],
+        [sys.executable, "-m", "citeline", "ingest"],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
