@@ -49,6 +49,8 @@ def _share(hits: int, total: int) -> float | None:
 
 
 def percentile(values: list[float], q: float) -> float | None:
+    """Nearest rank: the smallest value with at least q% of the values at or below it, to 0.1; None
+    when there are none. The project's one percentile: eval's latencies and every benchmark figure."""
     if not values:
         return None
     ordered = sorted(values)
