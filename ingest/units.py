@@ -5,6 +5,7 @@ reader needs (title, nearest heading, speaker) travels beside it and is what ret
 """
 
 import hashlib
+import json
 import re
 
 from llama_index.core.schema import MetadataMode, TextNode
@@ -12,12 +13,14 @@ from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
 from ingest.corpus import Article
-from ingest.structure import SpeakerTracker, article_date, article_title, line_roles, speaker_of_heading
+from ingest.layout import article_date, article_title, line_roles, speaker_of_heading
+from ingest.text.speakers import SpeakerTracker
 
 # Bumped whenever what a unit is or how it is embedded changes: stored units of an older
 # schema are re-ingested. 6: a lone "\r" ends a line (files with old Mac line endings were
 # stored as one line). 7: “...,” the company said is an unnamed speaker's, not the last one's.
-SCHEMA_VERSION = 7
+# 8: speakers are a list; word lists are one set (titles name people for "he said").
+SCHEMA_VERSION = 8
 # A "sentence" longer than this (a run-on line with no full stops) is cut at white space so
 # that a unit stays quotable and within the embedding model's window.
 MAX_UNIT_CHARS = 600
@@ -35,12 +38,19 @@ class Unit(BaseModel):
     kind: str  # "title", "text" or "meta" (a metadata field such as "date 2022-01-13")
     title: str = ""
     heading: str = ""
-    speaker: str = ""
+    speakers: list[str] = []  # whose words the sentence gives: usually one name, none for the reporter's
     date: str = ""
+
+    @property
+    def speaker(self) -> str:
+        """The speakers as retrieval and readers see them: "Tony Blair and Gordon Brown"."""
+        return " and ".join(self.speakers)
 
     def to_node(self) -> TextNode:
         metadata = {key: getattr(self, key) for key in CONTEXT_KEYS + LOCATION_KEYS}
-        hidden = [key for key in CONTEXT_KEYS if not metadata[key]]
+        # Chroma's metadata are scalars: the list travels as JSON, beside what retrieval reads.
+        metadata["speakers"] = json.dumps(self.speakers, ensure_ascii=False)
+        hidden = [key for key in CONTEXT_KEYS if not metadata[key]] + ["speakers"]
         # The heading often repeats the speaker; say it once to retrieval.
         if self.heading and self.heading == self.speaker:
             hidden.append("heading")
@@ -54,7 +64,9 @@ class Unit(BaseModel):
 
     @classmethod
     def from_node(cls, node: TextNode) -> "Unit":
-        return cls(id=node.node_id, text=node.get_content(MetadataMode.NONE), **node.metadata)
+        metadata = {key: value for key, value in node.metadata.items() if key != "speaker"}
+        metadata["speakers"] = json.loads(metadata.get("speakers") or "[]")
+        return cls(id=node.node_id, text=node.get_content(MetadataMode.NONE), **metadata)
 
     def retrieval_text(self) -> str:
         return self.to_node().get_content(MetadataMode.EMBED)
@@ -93,7 +105,7 @@ def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
     return trimmed
 
 
-def _unit(article: Article, line: int, start: int, end: int, **fields: str) -> Unit:
+def _unit(article: Article, line: int, start: int, end: int, **fields: str | list[str]) -> Unit:
     text = article.text[start:end]
     return Unit(
         id=unit_id(article.source, start, end, text),
@@ -125,9 +137,9 @@ def split_article(article: Article) -> list[Unit]:
         body = article.text[role.body_start : line.end]
         spans = sentence_spans(body, role.body_start)
         texts = [article.text[start:end] for start, end in spans]
-        speakers = [""] * len(texts) if kind == "title" else tracker.attribute(texts, role.speaker)
+        speakers = [[] for _ in texts] if kind == "title" else tracker.attribute(texts, role.speaker)
         heading = role.heading if role.heading != title else ""
-        for (start, end), speaker in zip(spans, speakers, strict=True):
+        for (start, end), said_by in zip(spans, speakers, strict=True):
             units.append(
                 _unit(
                     article,
@@ -137,7 +149,7 @@ def split_article(article: Article) -> list[Unit]:
                     kind=kind,
                     title="" if kind == "title" else title,
                     heading=heading,
-                    speaker=speaker,
+                    speakers=said_by,
                     date=date,
                 )
             )

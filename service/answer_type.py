@@ -8,12 +8,12 @@ A sentence with numbers of another kind ("four goals" for "how much did they wan
 
 import re
 
+from ingest.text import DAYS, MONTHS
+
 NUMBER_WORD = (
     r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred"
     r"|a|an|several|few)"
 )
-MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 UNITS_OF_TIME = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?)"
 
 # First match wins: the narrower kinds come before "number".

@@ -8,9 +8,8 @@ import math
 from collections import Counter, defaultdict
 
 from ingest.store import UnitStore
-from ingest.structure import TITLED_NAME
+from ingest.text import WORD, content_stems, is_content, stem, titled_names, words
 from ingest.units import Unit
-from service.lexicon import WORD, content_stems, is_content, stem, words
 
 
 class CorpusIndex:
@@ -25,7 +24,7 @@ class CorpusIndex:
         # only when it is no function word, "The").
         proper: set[str] = set()
         for unit in units:
-            people.update(words(m.group(1))[-1] for m in TITLED_NAME.finditer(unit.text))
+            people.update(words(name)[-1] for name in titled_names(unit.text))
             context = f"{unit.title} {unit.heading} {unit.speaker} {unit.text}"
             self.vocabulary.update(words(context))
             for part in (unit.title, unit.heading, unit.speaker, unit.text):
@@ -34,10 +33,8 @@ class CorpusIndex:
                 if tokens and tokens[0][:1].isupper() and is_content(tokens[0].lower()):
                     proper.add(tokens[0].lower())
             df.update(set(content_stems(f"{unit.heading} {unit.text}")))
-            for name in unit.speaker.split(" and "):
-                if name:
-                    speakers.add(name)
-                    self.speakers_by_source[unit.source].add(name)
+            speakers.update(unit.speakers)
+            self.speakers_by_source[unit.source].update(unit.speakers)
         self._stems = {stem(w) for w in self.vocabulary}
         self._name_stems = {stem(w) for w in proper}
         total = max(len(units), 1)
@@ -48,12 +45,11 @@ class CorpusIndex:
         # so reading a question looks up a few labels instead of scanning thousands.
         self.speakers_by_word: dict[str, set[str]] = defaultdict(set)
         for label in self.speakers:
-            for part in label.split(" and "):
-                name = words(part)
-                if name:
-                    self.speakers_by_word[name[-1]].add(label)
-                for a, b in zip(name, name[1:], strict=False):
-                    self.speakers_by_word[f"{a} {b}"].add(label)
+            name = words(label)
+            if name:
+                self.speakers_by_word[name[-1]].add(label)
+            for a, b in zip(name, name[1:], strict=False):
+                self.speakers_by_word[f"{a} {b}"].add(label)
         # Surnames the corpus gives a title ("Mr Howard", "President Putin"): surely people, where
         # a speaker label may name a body ("Scotland Yard said").
         self.titled = people

@@ -9,9 +9,9 @@ similar it reads.
 
 from pydantic import BaseModel
 
+from ingest.text import WORD, words
 from service import selector, statements, wording
 from service.corpus_index import CorpusIndex
-from service.lexicon import WORD, words
 from service.prompts import cannot_answer
 from service.question import Question
 from service.retrieve import Candidate
@@ -131,7 +131,7 @@ def compose(chosen: list[Scored]) -> tuple[str, list[Citation]]:
     sentences, citations, seen_speakers = [], [], set()
     for marker, s in enumerate(chosen, start=1):
         unit = s.candidate.unit
-        sentences.append(wording.sentence_for(unit.text, unit.speaker, marker, unit.speaker not in seen_speakers))
+        sentences.append(wording.sentence_for(unit.text, unit.speakers, marker, unit.speaker not in seen_speakers))
         seen_speakers.add(unit.speaker)
         citations.append(Citation.of(marker, unit))
     return " ".join(sentences), citations

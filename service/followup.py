@@ -31,7 +31,7 @@ REFERENCE = re.compile(
 
 def short_name(label: str) -> str:
     """How a question calls a speaker: "NATO Secretary General Jens Stoltenberg" -> "Stoltenberg"."""
-    return label.split(" and ")[0].split()[-1] if label.strip() else ""
+    return label.split()[-1] if label.strip() else ""
 
 
 def person_in(text: str, index: CorpusIndex) -> str:
@@ -57,8 +57,8 @@ def context(history: list[Turn], index: CorpusIndex) -> tuple[str, str, str]:
     person = topic = ""
     for turn in reversed(history):
         person = person or person_in(turn.rewritten_question, index)
-        if not person and turn.citations and turn.citations[0].speaker:
-            person = short_name(turn.citations[0].speaker)
+        if not person and turn.citations and turn.citations[0].speakers:
+            person = short_name(turn.citations[0].speakers[0])
         topic = topic or topic_of(turn.rewritten_question)
         if person and topic:
             break

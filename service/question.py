@@ -5,37 +5,32 @@ import re
 from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
-from ingest.structure import TITLES
+from ingest.text import (
+    ASKING_VERBS,
+    NAME_RUN,
+    QUESTION_WORDS,
+    STANCE_NOUNS,
+    TITLES,
+    WORD,
+    is_content,
+    stem,
+    topic_stems,
+    words,
+)
 from service import answer_type
 from service.corpus_index import CorpusIndex
-from service.lexicon import QUESTION_WORDS, WORD, is_content, stem, topic_stems, words
 from service.question_parts import split_parts
 
-# Verbs and nouns by which a question asks for someone's own words or stance.
-SPEECH_VERBS = (
-    r"say|said|tell|think|claim|argue|respond|react|reply|comment|answer|mention|describe|"
-    r"characteri[sz]e|warn|believe|justify|explain|call|urge|insist|announce|promise|propose|"
-    r"suggest|admit|deny|predict|critici[sz]e|accuse|ask|reveal|confirm|blame|defend|dismiss|"
-    r"praise|see|view|feel|expect|hope|want|fear|consider|make\s+of|give|offer|demand|"
-    r"recommend|reject|welcome|acknowledge|concede|regard|rate|question|object|"
-    r"open|willing|ready|happy|confident|optimistic|worried|concerned|opposed"
-)
-STANCE_NOUNS = (
-    r"position|view|views|stance|reaction|response|opinion|comments?|statement|remarks|words|"
-    r"message|verdict|criticism|warning|explanation|justification|argument|assessment|answer|"
-    r"reply|claim|prediction|demand|plea|advice|take|thoughts|feelings|concerns?|fears|hopes"
-)
 # Where a question names whose words it asks for: "did <subject> say", "<subject>'s view",
 # "according to <subject>". Anyone else it names is part of the topic.
 SPEECH_ASKS = (
     re.compile(
         rf"\b(?:did|does|do|has|have|had|is|was|were|are|will|would)\s+(?P<subject>[^?]{{1,120}}?)\s+"
-        rf"(?:(?:himself|herself|themselves|also|really|ever|actually|once)\s+)?(?:{SPEECH_VERBS})(?:s|d|ed)?\b"
+        rf"(?:(?:himself|herself|themselves|also|really|ever|actually|once)\s+)?(?:{ASKING_VERBS})(?:s|d|ed)?\b"
     ),
     re.compile(rf"(?P<subject>(?:[\w’'.-]+\s+){{0,6}}[\w’'.-]+?)[’']s?\s+(?:\w+\s+)?(?:{STANCE_NOUNS})\b"),
     re.compile(r"\b[Aa]ccording to\s+(?P<subject>[^,?]{1,80})"),
 )
-NAME_RUN = re.compile(r"(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+")
 
 
 class Question(BaseModel):
@@ -57,9 +52,9 @@ class Question(BaseModel):
     parts: list["Question"] = []
 
 
-def name_words(label: str) -> set[str]:
-    """The words by which a speaker is called: the surname of each name in the label."""
-    return {words(part)[-1] for part in label.split(" and ") if words(part)}
+def surname(name: str) -> str:
+    """The word by which a speaker is called: the last word of the name."""
+    return words(name)[-1] if words(name) else ""
 
 
 LOWER_TITLES = {t.lower() for t in TITLES}
@@ -72,10 +67,8 @@ def names(label: str, text: str) -> bool:
     ("the NATO Secretary General", "Russia's deputy foreign minister")."""
     tokens = words(text)
     raw = WORD.findall(text)
-    for part in label.split(" and "):
-        name = words(part)
-        if not name:
-            continue
+    name = words(label)
+    if name:
         given = name[-2] if len(name) > 1 and name[-2] not in LOWER_TITLES else ""
         for i, token in enumerate(tokens):
             # A surname is a capitalised word that is not a common one ("The", "What").
@@ -95,12 +88,8 @@ def names(label: str, text: str) -> bool:
             if not gives_name or not given or before == given:
                 return True
     question = f" {' '.join(tokens)} "
-    for part in label.split(" and "):
-        title = words(part)
-        pairs = zip(title, title[1:], strict=False)
-        if any(a not in COMMON and b not in COMMON and f" {a} {b} " in question for a, b in pairs):
-            return True
-    return False
+    pairs = zip(name, name[1:], strict=False)
+    return any(a not in COMMON and b not in COMMON and f" {a} {b} " in question for a, b in pairs)
 
 
 def speech_subjects(text: str) -> list[str]:
@@ -112,9 +101,7 @@ def named_in_full(label: str, text: str) -> bool:
     """Whether the question writes every word of this speaker's name ("Scotland Yard"), not only
     one that another name shares ("City" of "Man City")."""
     asked = set(words(text))
-    return any(
-        all(w in asked for w in words(part) if w not in LOWER_TITLES) for part in label.split(" and ") if words(part)
-    )
+    return bool(words(label)) and all(w in asked for w in words(label) if w not in LOWER_TITLES)
 
 
 def asked_persons(text: str, index: CorpusIndex, sources: set[str] | None) -> tuple[list[str], bool]:
@@ -174,7 +161,7 @@ def read_one(text: str, index: CorpusIndex, sources: set[str] | None) -> Questio
         persons = []  # people merely named beside the body asked about ("... in Stan Lee's favour")
     expects = answer_type.expected(text)
     # The words that call the person ("Secretary General Jens Stoltenberg") are not the topic.
-    called = [set(words(part)[-2:]) for p in persons for part in p.split(" and ")]
+    called = [set(words(p)[-2:]) for p in persons]
     person_words = set().union(*called, LOWER_TITLES) if persons else set()
     raw = WORD.findall(text)
     # Capitalised words after the first are names; a name the corpus never uses means the

@@ -67,7 +67,8 @@ class Citation(BaseModel):
     quote: str = Field(description="Verbatim: equals the file's text[char_start:char_end].")
     char_start: int
     char_end: int
-    speaker: str = Field("", description="Who is speaking in the quote, if known.")
+    speaker: str = Field("", description='Who is speaking in the quote, if known (the speakers, joined by "and").')
+    speakers: list[str] = Field(default_factory=list, description="Who is speaking in the quote, one name each.")
 
     @classmethod
     def of(cls, id_: int, unit: Unit) -> "Citation":
@@ -81,6 +82,7 @@ class Citation(BaseModel):
             char_start=unit.char_start,
             char_end=unit.char_end,
             speaker=unit.speaker,
+            speakers=unit.speakers,
         )
 
 

@@ -8,9 +8,9 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
+from ingest.text import WORD, content_stems, covered, stem
 from service import answer_type, voice
 from service.corpus_index import CorpusIndex
-from service.lexicon import WORD, content_stems, covered, stem
 from service.question import Question
 from service.retrieve import Candidate
 from service.selector import Signals

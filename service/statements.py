@@ -6,7 +6,7 @@ that was not retrieved. Only sentences on the same line with the same speaker be
 while a quotation holds them together.
 """
 
-from ingest.structure import OPENING_QUOTE, SpeakerTracker
+from ingest.text import closes_quote, opens_with_quote, quote_open_after
 from ingest.units import Unit
 from service.corpus_index import CorpusIndex
 
@@ -18,14 +18,14 @@ def opening(unit: Unit, index: CorpusIndex) -> list[Unit]:
     """The start of a quotation the sentence closes: '"Candidacy affects only politicians.
     The voting age affects millions," said Alex Folkes.'"""
     found: list[Unit] = []
-    if OPENING_QUOTE.match(unit.text) or not SpeakerTracker.closes_quote(unit.text):
+    if opens_with_quote(unit.text) or not closes_quote(unit.text):
         return found
     while len(found) < MAX_REACH:
         before = index.preceding.get(unit.id)
-        if before is None or before.speaker != unit.speaker:
+        if before is None or before.speakers != unit.speakers:
             return []  # no opening within reach: the sentence stands as it is
         found.insert(0, before)
-        if OPENING_QUOTE.match(before.text):
+        if opens_with_quote(before.text):
             return found
         unit = before
     return []
@@ -34,15 +34,15 @@ def opening(unit: Unit, index: CorpusIndex) -> list[Unit]:
 def continuation(unit: Unit, index: CorpusIndex) -> list[Unit]:
     """The rest of the statement: the quotation the sentence leaves open, or one that follows it."""
     found: list[Unit] = []
-    open_quote = SpeakerTracker.opens_quote(unit.text, False)
+    open_quote = quote_open_after(unit.text, False)
     while len(found) < MAX_REACH:
         after = index.following.get(unit.id)
-        if after is None or after.speaker != unit.speaker:
+        if after is None or after.speakers != unit.speakers:
             break
-        if not (open_quote or OPENING_QUOTE.match(after.text)):
+        if not (open_quote or opens_with_quote(after.text)):
             break
         found.append(after)
-        open_quote = SpeakerTracker.opens_quote(after.text, open_quote)
+        open_quote = quote_open_after(after.text, open_quote)
         unit = after
     return found
 

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from ingest.embedder import MiniLMEmbedding
-from service.lexicon import content_stems, covered, words
+from ingest.text import content_stems, covered, words
 from service.schemas import Citation
 from service.verify import MARKER, masked, unmasked
 

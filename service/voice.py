@@ -6,25 +6,14 @@ statements, spokesmen and officials a reporter leaves unnamed ("A spokesman said
 company said ...", "said an FA statement") in an article that names the body.
 """
 
-import re
-
-from ingest.structure import ACCORDING_TO
+from ingest.text import NAME_RUN, STATEMENT, according_to, is_content, words
 from ingest.units import Unit
-from service.lexicon import is_content, words
-from service.question import NAME_RUN, Question
+from service.question import Question
 from service.retrieve import Candidate
-
-# A body's reported words: a verb of saying in the active voice ("the company said"; not "is
-# said to", "are believed to"). The wider list ingest attributes with would count any sentence
-# that "believed" or "accused" as a statement.
-REPORTED = re.compile(
-    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bbe )"
-    r"\b(?:said|says|told|tells|added|stated|announced|confirmed|insisted|denied|declined to comment)\b"
-)
 
 
 def spoken_by(unit: Unit, persons: list[str]) -> bool:
-    return any(p in unit.speaker.split(" and ") for p in persons)
+    return any(p in unit.speakers for p in persons)
 
 
 def initials(name: list[str]) -> str:
@@ -58,6 +47,6 @@ def own_words(unit: Unit, question: Question, naming_sources: set[str]) -> bool:
         return True
     if not question.voice:
         return False
-    if unit.speaker:
-        return names_body(unit.speaker, question.voice)
-    return unit.source in naming_sources and bool(REPORTED.search(unit.text) or ACCORDING_TO.search(unit.text))
+    if unit.speakers:
+        return any(names_body(speaker, question.voice) for speaker in unit.speakers)
+    return unit.source in naming_sources and bool(STATEMENT.search(unit.text) or according_to(unit.text))

@@ -2,16 +2,12 @@
 
 import re
 
-from service.question import name_words
+from ingest.text import is_institution
+from service.question import surname
 
 # A pronoun the reporter uses for the speaker; inside a quotation ('"He did a great job"')
 # the pronoun is the speaker's, about someone else.
 PRONOUN_START = re.compile(r"^[^\w“\"‘']*(?:he|she|they)\b", re.IGNORECASE)
-# Speakers that are bodies, not people, take an article: "according to the Defense Ministry".
-INSTITUTION = re.compile(
-    r"\b(?:Ministry|Office|Department|Council|Agency|Service|Government|Commission|Committee"
-    r"|Embassy|Administration|Kremlin|Parliament|Court|Bank|Police|Army|Alliance)$"
-)
 
 
 def quoted(text: str) -> str:
@@ -21,21 +17,23 @@ def quoted(text: str) -> str:
     return f"‘{text}’" if re.search('[“”"]', text) else f"“{text}”"
 
 
-def sentence_for(unit_text: str, speaker: str, marker: int, first_for_speaker: bool) -> str:
+def sentence_for(unit_text: str, speakers: list[str], marker: int, first_for_speaker: bool) -> str:
     quote = quoted(unit_text)
-    if not speaker:
+    if not speakers:
         return f"The article reports: {quote} [{marker}]"
-    surnames = [w for part in speaker.split(" and ") for w in name_words(part)]
+    speaker = " and ".join(speakers)
+    surnames = [surname(s) for s in speakers if surname(s)]
     names_speaker = any(re.search(rf"\b{re.escape(s)}\b", unit_text, re.IGNORECASE) for s in surnames)
     if names_speaker:
         return f"The article reports: {quote} [{marker}]"
     if PRONOUN_START.match(unit_text):
         return f"Referring to {speaker}, the article reports: {quote} [{marker}]"
     if first_for_speaker:
-        who = f"the {speaker}" if INSTITUTION.search(speaker) else speaker
+        # Speakers that are bodies, not people, take an article: "according to the Defense Ministry".
+        who = f"the {speaker}" if is_institution(speaker) else speaker
         return f"According to {who}, {quote} [{marker}]"
-    short = " and ".join(part.split()[-1] for part in speaker.split(" and "))
-    if INSTITUTION.search(speaker):
+    short = " and ".join(s.split()[-1] for s in speakers)
+    if is_institution(speaker):
         short = f"The {speaker}"
     return f"{short} also said, {quote} [{marker}]"
 

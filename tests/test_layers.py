@@ -29,6 +29,21 @@ def test_a_layer_never_imports_the_layers_above_it(package: str) -> None:
     assert {path: names for path, names in offenders.items() if names} == {}
 
 
+def test_the_service_reads_text_analysis_through_its_public_surface() -> None:
+    """`ingest.text` is one subpackage with a small surface (its __init__); the service does not
+    reach into its modules, nor into ingest's attribution and layout rules."""
+    reached = {}
+    for path in sorted((REPO / "service").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith(("ingest.text.", "ingest.layout"))
+            ):
+                reached[str(path.relative_to(REPO))] = node.module
+    assert reached == {}
+
+
 def test_the_layer_check_sees_an_upward_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("import json\nfrom eval.golden import DEFAULT_SET\n", encoding="utf-8")

@@ -18,7 +18,7 @@ def unit(text: str, speaker: str = "", source: str = "news/a.txt", line: int = 3
         text=text,
         kind="text",
         title="Club fined over crowd trouble",
-        speaker=speaker,
+        speakers=[speaker] if speaker else [],
     )
 
 
