@@ -16,8 +16,8 @@ def http_run(settings: Settings, port: int = 8765) -> dict[str, float | None]:
     clients: cold start, memory before and after, p50/p99 in ms, throughput, errors."""
     env = {
         **os.environ,
-        "CITELINE_CORPUS_DIR": str(settings.corpus_dir),
-        "CITELINE_DATA_DIR": str(settings.data_dir),
+        "CITELINE_CORPUS_DIR": str(settings.store.corpus_dir),
+        "CITELINE_DATA_DIR": str(settings.store.data_dir),
         "CITELINE_CONVERSATIONS_DB": str(settings.conversations_path),
     }
     with running_service(env, port) as service:

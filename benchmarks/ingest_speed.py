@@ -43,8 +43,8 @@ def raw_throughput(corpus: Path, embedder: MiniLMEmbedding) -> dict[str, float]:
 
 
 def timed_ingest(settings: Settings, embedder: MiniLMEmbedding) -> dict[str, float | int | bool]:
-    """citeline's ingest of settings.corpus_dir from scratch, then again with nothing changed."""
-    shutil.rmtree(settings.data_dir, ignore_errors=True)
+    """citeline's ingest of settings.store.corpus_dir from scratch, then again with nothing changed."""
+    shutil.rmtree(settings.store.data_dir, ignore_errors=True)
     started = time.perf_counter()
     report = run_ingest(settings, UnitStore(settings), lambda: embedder, progress=True)
     seconds = time.perf_counter() - started

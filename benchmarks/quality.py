@@ -53,7 +53,7 @@ def quality_at_scale(settings: Settings, embedder: MiniLMEmbedding) -> dict[str,
         _, summary = evaluate(
             load_set(GOLDEN / f"{name}.jsonl"),
             [InProcessTarget(pipeline)],
-            SourceLibrary(settings.corpus_dir),
+            SourceLibrary(settings.store.corpus_dir),
             SupportJudge(embedder),
             f"eval/golden/{name}.jsonl",
             "in-process (bench)",
@@ -70,7 +70,7 @@ def quality_only() -> int:
     """`make eval-scale`: the quality half of the benchmark, gated; exit 1 when a threshold is missed."""
     embedder = MiniLMEmbedding()
     full = settings_for(bbc_corpus(), "full")
-    print(f"ingesting {full.corpus_dir} (incremental)…", flush=True)
+    print(f"ingesting {full.store.corpus_dir} (incremental)…", flush=True)
     run_ingest(full, UnitStore(full), lambda: embedder, progress=True)
     failed = False
     for name, m in quality_at_scale(full, embedder).items():

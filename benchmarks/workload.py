@@ -46,7 +46,7 @@ def subset(corpus: Path, n: int) -> Path:
 
 def settings_for(corpus: Path, name: str) -> Settings:
     """The settings of an index of `corpus` kept under WORK by `name`."""
-    return Settings(corpus_dir=corpus, data_dir=WORK / f"data-{name}", conversations_db=WORK / f"conv-{name}.db")
+    return Settings.read(corpus_dir=corpus, data_dir=WORK / f"data-{name}", conversations_db=WORK / f"conv-{name}.db")
 
 
 def questions() -> list[str]:

@@ -4,13 +4,12 @@ import argparse
 import logging
 import sys
 
-from pydantic import ValidationError
-
 import eval.cli
 import ingest.cli
 import service.cli
 from ingest.cli import EXIT_ERROR, settings_for
 from ingest.lock import DataDirUnusable, StoreBusy, claim
+from ingest.settings import InvalidSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,9 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     except (StoreBusy, DataDirUnusable) as exc:
         print(f"citeline {args.command}: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except ValidationError as exc:  # CITELINE_* settings that do not parse
-        problems = "; ".join(f"CITELINE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
-        print(f"citeline: invalid configuration: {problems}", file=sys.stderr)
+    except InvalidSettings as exc:
+        print(f"citeline: invalid configuration: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

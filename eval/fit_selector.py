@@ -96,7 +96,7 @@ def asked(pipeline: Pipeline, record: GoldenRecord, set_name: str, corpus: str) 
 
 
 def gather(sets: list[str], corpus: Path, data: Path) -> int:
-    settings = Settings(corpus_dir=corpus, data_dir=data, conversations_db=Path(tempfile.mkdtemp()) / "c.db")
+    settings = Settings.read(corpus_dir=corpus, data_dir=data, conversations_db=Path(tempfile.mkdtemp()) / "c.db")
     embedder = MiniLMEmbedding()
     store = UnitStore(settings)
     run_ingest(settings, store, lambda: embedder, progress=True)

@@ -184,7 +184,7 @@ def evaluate_configured(
             f"{set_path}: {len(drafts)} unreviewed draft(s) from readers' feedback ({named}): review them first "
             '(eval/README.md, "Readers\' feedback"), or pass --drafts to replay them without scoring'
         )
-    embedder = MiniLMEmbedding(threads=settings.embed_threads, embed_batch_size=settings.embed_batch_size)
+    embedder = MiniLMEmbedding.configured(settings.store)
     targets: list[Target]
     if url:
         targets, target_name = [HttpTarget(url)], url
@@ -194,18 +194,18 @@ def evaluate_configured(
         scratch = Path(tempfile.mkdtemp(prefix="citeline-eval-"))  # eval conversations stay out of the user's
         targets, target_name = [], "in-process"
         for n, answerer in enumerate(answerers):
-            config = settings.model_copy(update={"answerer": answerer, "conversations_db": scratch / f"{answerer}.db"})
+            config = settings.updated(answerer=answerer, conversations_db=scratch / f"{answerer}.db")
             name = "citeline" if n == 0 else f"citeline-{answerer}"
             targets.append(InProcessTarget(Pipeline(config, store, embedder), name=name))
     peer_seconds = None
     if with_peer:
-        peer = PeerTarget(settings.corpus_dir, embedder)
+        peer = PeerTarget(settings.store.corpus_dir, embedder)
         targets.append(peer)
         peer_seconds = round(peer.ingest_seconds, 3)
     return evaluate(
         records,
         targets,
-        SourceLibrary(settings.corpus_dir),
+        SourceLibrary(settings.store.corpus_dir),
         SupportJudge(embedder),
         _display(set_path),
         target_name,

@@ -12,7 +12,7 @@ EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
 def settings_for(args: argparse.Namespace) -> Settings:
     settings = get_settings()
     if getattr(args, "corpus", None):
-        settings = settings.model_copy(update={"corpus_dir": Path(args.corpus)})
+        settings = settings.updated(corpus_dir=Path(args.corpus))
     return settings
 
 
@@ -27,7 +27,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         report = run_ingest(
             settings,
             store,
-            lambda: MiniLMEmbedding(threads=settings.embed_threads, embed_batch_size=settings.embed_batch_size),
+            lambda: MiniLMEmbedding.configured(settings.store),
             progress=not args.quiet,
         )
     except (CorpusMissing, StoreUnavailable) as exc:
@@ -38,14 +38,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if report.changed:
         resumed = f" ({report.units_resumed} more kept from an interrupted run)" if report.units_resumed else ""
         print(
-            f"ingested {settings.corpus_dir}: {len(report.added)} added, {len(report.updated)} updated, "
+            f"ingested {settings.store.corpus_dir}: {len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.deleted)} deleted, {report.unchanged} unchanged; "
             f"{report.units_written} units embedded{resumed}, {report.units_total} in the index "
             f"({report.seconds:.1f} s)"
         )
     else:
         print(
-            f"no changes in {settings.corpus_dir}: nothing embedded "
+            f"no changes in {settings.store.corpus_dir}: nothing embedded "
             f"({report.unchanged} files unchanged, {report.units_total} units in the index)"
         )
     return EXIT_SKIPPED if report.skipped else EXIT_OK

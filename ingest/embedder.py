@@ -15,6 +15,8 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 from tokenizers import Tokenizer
 
+from ingest.settings import StoreSettings
+
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # the model's trained window
@@ -61,6 +63,11 @@ class MiniLMEmbedding(BaseEmbedding):
         self._tokenizer = tokenizer
 
     @classmethod
+    @classmethod
+    def configured(cls, store: StoreSettings) -> "MiniLMEmbedding":
+        """The model with the threads and batch size CITELINE_EMBED_* ask for."""
+        return cls(threads=store.embed_threads, embed_batch_size=store.embed_batch_size)
+
     def class_name(cls) -> str:
         return "MiniLMEmbedding"
 

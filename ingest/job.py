@@ -89,9 +89,9 @@ def run_ingest(
     embedder: Callable[[], MiniLMEmbedding],
     progress: bool = True,
 ) -> IngestReport:
-    """Ingest `settings.corpus_dir` into `store`; `embedder` is called only if needed."""
+    """Ingest `settings.store.corpus_dir` into `store`; `embedder` is called only if needed."""
     started = time.perf_counter()
-    root = Path(settings.corpus_dir)
+    root = Path(settings.store.corpus_dir)
     if not root.is_dir():
         raise CorpusMissing(f"corpus folder not found: {root}")
     report = IngestReport()
@@ -116,7 +116,7 @@ def run_ingest(
             report.unchanged += 1
             continue
         try:
-            data = read_bytes(file.path, file.source, settings.max_file_bytes)
+            data = read_bytes(file.path, file.source, settings.store.max_file_bytes)
             sha = hashlib.sha256(data).hexdigest()
             if fresh and record.sha256 == sha:
                 # Touched but not changed: remember the new mtime, embed nothing.
@@ -125,10 +125,10 @@ def run_ingest(
                 continue
             article = parse_article(data, file.source)
             longest = max((line.end - line.start for line in article.lines), default=0)
-            if longest > settings.max_line_chars:
+            if longest > settings.store.max_line_chars:
                 raise UnreadableSource(
                     f"{file.source}: a line of {longest:,} characters "
-                    f"(over {settings.max_line_chars:,}) is not an article"
+                    f"(over {settings.store.max_line_chars:,}) is not an article"
                 )
         except UnreadableSource as exc:
             report.skipped.append(Skipped(source=file.source, reason=str(exc)))

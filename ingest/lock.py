@@ -29,19 +29,19 @@ class DataDirUnusable(Exception):
 
 
 def claim(settings: Settings, write: bool) -> None:
-    if settings.chroma_url:
+    if settings.store.chroma_url:
         return
-    path = settings.data_dir / LOCK_FILE
+    path = settings.store.data_dir / LOCK_FILE
     key = (str(path.resolve()), write)
     if key in _held:
         return
     # Readers need the folder writable too: the lock file lives there, and so do Chroma's own files.
     try:
-        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        settings.store.chroma_path.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise DataDirUnusable(
-            f"cannot write to the data folder {settings.chroma_path} ({exc.strerror}): citeline keeps its "
+            f"cannot write to the data folder {settings.store.chroma_path} ({exc.strerror}): citeline keeps its "
             "lock file and the embedded Chroma there, even to read. Make it writable, or set "
             "CITELINE_DATA_DIR to a writable folder."
         ) from None
@@ -51,7 +51,7 @@ def claim(settings: Settings, write: bool) -> None:
         os.close(fd)
         doing = "ingest into" if write else "read"
         raise StoreBusy(
-            f"cannot {doing} {settings.chroma_path}: another citeline process is "
+            f"cannot {doing} {settings.store.chroma_path}: another citeline process is "
             f"{'using' if write else 'writing to'} this embedded store. Stop it first (a running "
             "`citeline serve` must be restarted after an ingest anyway), or run a Chroma server "
             "(CITELINE_CHROMA_URL) to ingest while serving."

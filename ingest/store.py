@@ -45,22 +45,22 @@ class FileRecord:
 def connect(settings: Settings) -> "chromadb.ClientAPI":
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
-        if settings.chroma_url:
-            url = urlparse(settings.chroma_url)
+        if settings.store.chroma_url:
+            url = urlparse(settings.store.chroma_url)
             if url.scheme not in ("http", "https") or not url.hostname:
-                raise StoreUnavailable(f"CITELINE_CHROMA_URL is not an http(s) URL: {settings.chroma_url!r}")
+                raise StoreUnavailable(f"CITELINE_CHROMA_URL is not an http(s) URL: {settings.store.chroma_url!r}")
             return chromadb.HttpClient(
                 host=url.hostname,
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
-        settings.chroma_path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        settings.store.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.store.chroma_path), settings=chroma_settings)
     except StoreUnavailable:
         raise
     except Exception as exc:  # chromadb raises several unrelated types for "cannot connect"
-        where = settings.chroma_url or settings.chroma_path
+        where = settings.store.chroma_url or settings.store.chroma_path
         raise StoreUnavailable(f"cannot open Chroma at {where}: {exc}") from exc
 
 
@@ -69,17 +69,17 @@ class UnitStore:
         self.client = connect(settings)
         # Embedded Chroma keeps its files open: removed under a running process, it would go on
         # answering from what no longer exists. Their presence is checked instead.
-        self.database = None if settings.chroma_url else settings.chroma_path / "chroma.sqlite3"
+        self.database = None if settings.store.chroma_url else settings.store.chroma_path / "chroma.sqlite3"
         try:
             self.units = self.client.get_or_create_collection(
-                settings.collection,
+                settings.store.collection,
                 metadata={"hnsw:space": "cosine", "embed_model": MODEL_ID},
             )
             # Chroma requires a vector per record; the manifest has nothing to search, so 1-d.
-            self.files = self.client.get_or_create_collection(f"{settings.collection}_files")
-            self.meta = self.client.get_or_create_collection(f"{settings.collection}_meta")
+            self.files = self.client.get_or_create_collection(f"{settings.store.collection}_files")
+            self.meta = self.client.get_or_create_collection(f"{settings.store.collection}_meta")
         except Exception as exc:  # a bad name, a lost server: chromadb raises many types
-            raise StoreUnavailable(f"cannot open Chroma collection {settings.collection!r}: {exc}") from exc
+            raise StoreUnavailable(f"cannot open Chroma collection {settings.store.collection!r}: {exc}") from exc
 
     # --- manifest -------------------------------------------------------------------
     def file_records(self) -> dict[str, FileRecord]:

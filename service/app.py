@@ -87,24 +87,24 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     app.state.pipeline = pipeline
     metrics = Metrics()
     # Added innermost first: requests pass RequestContext, then Guard, then CORS.
-    if settings.cors_origins:
+    if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=settings.cors_origins,
+            allow_origins=settings.http.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["content-type", "authorization", "x-request-id"],
             expose_headers=["x-request-id", "retry-after"],
         )
     app.add_middleware(
         Guard,
-        keys=settings.api_keys,
+        keys=settings.http.api_keys,
         # Built here, not on the first request, so that a bad storage URI stops start-up.
-        rate_limit=RateLimit(settings.rate_limit, settings.rate_burst, settings.rate_limit_storage)
-        if settings.rate_limit
+        rate_limit=RateLimit(settings.http.rate_limit, settings.http.rate_burst, settings.http.rate_limit_storage)
+        if settings.http.rate_limit
         else None,
-        trusted_proxies=settings.trusted_proxies,
-        max_body_bytes=settings.max_body_bytes,
-        frame_ancestors=settings.frame_ancestors,
+        trusted_proxies=settings.http.trusted_proxies,
+        max_body_bytes=settings.http.max_body_bytes,
+        frame_ancestors=settings.http.frame_ancestors,
     )
     app.add_middleware(RequestContext, metrics=metrics)
 
@@ -214,7 +214,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         health = Health(
             status="degraded" if problem or unsaved else "ok",
             units=units,
-            store="server" if pipeline.settings.chroma_url else "embedded",
+            store="server" if pipeline.settings.store.chroma_url else "embedded",
             conversations=f"cannot be saved: {unsaved}" if unsaved else "ok",
             detail=problem,
         )

@@ -3,11 +3,12 @@
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from ingest.cli import EXIT_ERROR, EXIT_OK, settings_for
-from ingest.settings import Settings
+from ingest.settings import Settings, preset
 
 
 def _pipeline(settings: Settings):  # noqa: ANN202 - imported lazily to keep `--help` fast
@@ -38,16 +39,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:  # an unknown scheme, or its client library is not installed
         print(f"citeline serve: CITELINE_RATE_LIMIT_STORAGE: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    host = args.host or settings.host
-    port = args.port or settings.port
+    host = args.host or settings.http.host
+    port = args.port or settings.http.port
     print(f"citeline: {len(pipeline.index)} units; serving on http://{host}:{port} (API docs at /docs)")
     logging_options = {}
-    if settings.log_format == "json":
+    if settings.http.log_format == "json":
         json_logging()
         logging_options["log_config"] = None  # keep our JSON handler instead of uvicorn's
     # uvicorn rewrites the client address from X-Forwarded-For for the peers it trusts, 127.0.0.1
     # unless told otherwise; it must trust exactly the proxies the Guard trusts, or none.
-    proxies = [str(network) for network in settings.trusted_proxies]
+    proxies = [str(network) for network in settings.http.trusted_proxies]
     uvicorn.run(
         app,
         host=host,
@@ -99,12 +100,14 @@ def cmd_local_model(args: argparse.Namespace) -> int:
     from service.local_model import LocalModelMissing, assemble
 
     settings = settings_for(args)
+    if settings.llm_model_path is None:  # none chosen: where the local preset looks for it
+        settings = settings.updated(llm_model_file=Path(preset("local")["CITELINE_LLM_MODEL_FILE"]))
     try:
-        path = assemble(settings.local_model_path)
+        path = assemble(settings.llm_model_path)
     except (LocalModelMissing, OSError) as exc:
         print(f"citeline local-model: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    print(f"local model ready: {path}\nuse it with CITELINE_ANSWERER=llm CITELINE_LLM_PRESET=local")
+    print(f"local model ready: {path}\nuse it with CITELINE_PRESET=local")
     return EXIT_OK
 
 

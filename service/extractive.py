@@ -7,51 +7,20 @@ only that person's own statements qualify; anything else is an attribution error
 similar it reads.
 """
 
-from pydantic import BaseModel
-
 from ingest.text import WORD, words
 from service import selector, statements, wording
+from service.answerer import Answer
 from service.corpus_index import CorpusIndex
+from service.judging import answers, judged
 from service.prompts import cannot_answer
 from service.question import Question
 from service.retrieve import Candidate
 from service.schemas import Citation
-from service.scoring import Scored, misses_the_names, score, signals, stems_of
+from service.scoring import Scored, misses_the_names, stems_of
 
 # Units of one paragraph share their embedded context, so vectors cannot tell duplicates
 # apart; shared words can.
 DUPLICATE_OVERLAP = 0.6
-
-
-class Draft(BaseModel):
-    answer: str
-    answered: bool
-    citations: list[Citation]
-    ranked: list[Scored]
-
-
-def judged(question: Question, candidates: list[Candidate], index: CorpusIndex) -> list[Scored]:
-    """The candidates scored, each with the selector's probability that it answers the question,
-    the likeliest first."""
-    ranked = score(question, candidates, index)
-    found = [signals(s, question, n) for n, s in enumerate(ranked)]
-    likelihoods = selector.probabilities(question, found)
-    judged_ = [
-        s.model_copy(update={"answers": p, "eligible": selector.eligible(question, f)})
-        for s, f, p in zip(ranked, found, likelihoods, strict=True)
-    ]
-    return sorted(judged_, key=lambda s: s.answers, reverse=True)
-
-
-def answers(s: Scored) -> bool:
-    """Whether this sentence alone is enough to call the question answered."""
-    return s.eligible and s.answers >= selector.model().threshold
-
-
-def relevant(s: Scored) -> bool:
-    """Whether this sentence is close enough to the question to be given as context (to the LLM
-    answerer, or in a refusal), though it may not answer."""
-    return s.eligible and s.answers >= selector.context_floor()
 
 
 def overlap(a: Scored, b: Scored) -> float:
@@ -103,27 +72,27 @@ def named_as(question: Question) -> str:
     return " or ".join(label for _, label in best.values())
 
 
-def refusal(question: Question, ranked: list[Scored]) -> Draft:
+def refusal(question: Question, ranked: list[Scored]) -> Answer:
     """No sentence answers: say why, or what the corpus does report nearest to it ("is expected
     to fetch £2m" for "What did it sell for?"), quoted and cited, so a reader sees the gap. Not
     for someone else's words when a person's were asked for, nor for a question about what the
     corpus never mentions."""
     if question.unknown_names:
-        reason = f" It does not mention {', '.join(dict.fromkeys(question.unknown_names))}."
-        return Draft(answer=cannot_answer() + reason, answered=False, citations=[], ranked=ranked)
+        text = f"{cannot_answer()} {wording.unmentioned(question.unknown_names)}"
+        return Answer(text=text, answered=False, citations=[], ranked=ranked)
     if question.asks_speech:
-        reason = f" It records no statement by {named_as(question)} on this."
-        return Draft(answer=cannot_answer() + reason, answered=False, citations=[], ranked=ranked)
+        text = f"{cannot_answer()} {wording.no_statement(named_as(question))}"
+        return Answer(text=text, answered=False, citations=[], ranked=ranked)
     # What would have answered but for a rule: an expectation offered for an outcome ("is
     # expected to fetch £2m" for "What did it sell for?"), another year than the one asked.
     threshold = selector.model().threshold
     ruled_out = (s for s in ranked if not s.eligible and s.answers >= threshold)
     nearest = next((s for s in ruled_out if not misses_the_names(s, question)), None)
     if nearest is None:
-        return Draft(answer=cannot_answer(), answered=False, citations=[], ranked=ranked)
+        return Answer(text=cannot_answer(), answered=False, citations=[], ranked=ranked)
     unit = nearest.candidate.unit
-    text = f"{cannot_answer()} {wording.nearest(unit.text, unit.speaker)}"
-    return Draft(answer=text, answered=False, citations=[Citation.of(1, unit)], ranked=ranked)
+    text = f"{cannot_answer()} {wording.nearest(unit.text, unit.speakers)}"
+    return Answer(text=text, answered=False, citations=[Citation.of(1, unit)], ranked=ranked)
 
 
 def compose(chosen: list[Scored]) -> tuple[str, list[Citation]]:
@@ -155,20 +124,26 @@ def by_parts(question: Question, candidates: list[Candidate], index: CorpusIndex
     return chosen, unanswered
 
 
-def answer(question: Question, candidates: list[Candidate], index: CorpusIndex, limit: int) -> Draft:
-    ranked = judged(question, candidates, index)
-    if question.unknown_names:
-        return refusal(question, ranked)
-    if question.parts:
-        chosen, unanswered = by_parts(question, candidates, index)
-        if chosen:
-            text, citations = compose(chosen)
-            text += wording.not_reported(unanswered)
-            return Draft(answer=text, answered=True, citations=citations, ranked=ranked)
-    chosen = select(ranked, limit)
-    if not chosen:
-        return refusal(question, ranked)
-    if question.asks_speech:
-        chosen = with_whole_statements(chosen, index)
-    text, citations = compose(chosen)
-    return Draft(answer=text, answered=True, citations=citations, ranked=ranked)
+class ExtractiveAnswerer:
+    """Quotes at most `limit` sentences (each statement of an asked person whole)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def answer(self, question: Question, candidates: list[Candidate], index: CorpusIndex) -> Answer:
+        ranked = judged(question, candidates, index)
+        if question.unknown_names:
+            return refusal(question, ranked)
+        if question.parts:
+            chosen, unanswered = by_parts(question, candidates, index)
+            if chosen:
+                text, citations = compose(chosen)
+                text += wording.not_reported(unanswered)
+                return Answer(text=text, answered=True, citations=citations, ranked=ranked)
+        chosen = select(ranked, self.limit)
+        if not chosen:
+            return refusal(question, ranked)
+        if question.asks_speech:
+            chosen = with_whole_statements(chosen, index)
+        text, citations = compose(chosen)
+        return Answer(text=text, answered=True, citations=citations, ranked=ranked)

@@ -6,9 +6,11 @@ an error); the cited sentences must support it (service/support.py: content-word
 stemming, numbers and names must match, embedding similarity). Unsupported sentences are
 dropped (or, with CITELINE_UNSUPPORTED=flag, kept and marked); the response lists what was
 removed and why. Citations always quote the source, never the model. If nothing supported is
-left, the caller falls back to the extractive answer.
+left, or the model is unreachable and CITELINE_LLM_FALLBACK=extractive, the fallback answerer's
+answer is given instead.
 """
 
+import logging
 import re
 
 from llama_index.core.llms import LLM
@@ -16,14 +18,19 @@ from pydantic import BaseModel
 
 from ingest.settings import Settings
 from ingest.units import Unit, sentence_spans
-from service.extractive import answers, relevant
-from service.llm import chat
+from service.answerer import Answer, Answerer
+from service.corpus_index import CorpusIndex
+from service.judging import answers, relevant
+from service.llm import LLMUnavailable, chat
 from service.prompts import cannot_answer, render
 from service.question import Question
+from service.retrieve import Candidate
 from service.schemas import Citation
 from service.scoring import Scored
 from service.support import SupportJudge
 from service.tokens import count
+
+log = logging.getLogger("citeline")
 
 # "[1, 3]" and "[1][3]" both cite sources 1 and 3.
 CITES = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -65,13 +72,45 @@ def sentences(text: str) -> list[str]:
 
 
 class GenerativeAnswerer:
-    def __init__(self, llm: LLM, settings: Settings, support: SupportJudge) -> None:
+    def __init__(self, llm: LLM, settings: Settings, support: SupportJudge, fallback: Answerer) -> None:
         self.llm = llm
         self.settings = settings
         self.support = support
+        self.fallback = fallback
 
-    def answer(self, question: Question, ranked: list[Scored]) -> Generated:
-        sources = numbered_sources(ranked, self.settings.context_tokens)
+    def answer(self, question: Question, candidates: list[Candidate], index: CorpusIndex) -> Answer:
+        """The model's verified answer; the fallback's when the question names what the corpus
+        never does, or nothing the model wrote holds up against its sources."""
+        draft = self.fallback.answer(question, candidates, index)
+        if question.unknown_names:
+            return draft
+        try:
+            generated = self.generate(question, draft.ranked)
+        except LLMUnavailable:
+            if self.settings.llm.fallback != "extractive":
+                raise
+            log.warning("LLM unavailable; answering extractively", exc_info=True)
+            return draft.model_copy(update={"answerer": "extractive (the language model was unreachable)"})
+        if generated.answered or not generated.removed:
+            return Answer(
+                text=generated.answer or cannot_answer(),
+                answered=generated.answered,
+                citations=generated.citations,
+                ranked=draft.ranked,
+                answerer="llm",
+                removed=generated.removed,
+                flagged=generated.flagged,
+            )
+        return draft.model_copy(
+            update={
+                "answerer": "extractive (no generated sentence held up against its sources)",
+                "removed": generated.removed,
+                "flagged": generated.flagged,
+            }
+        )
+
+    def generate(self, question: Question, ranked: list[Scored]) -> Generated:
+        sources = numbered_sources(ranked, self.settings.answering.context_tokens)
         if not sources:
             return Generated(answer=cannot_answer(), answered=False, citations=[], removed=[], flagged=[])
         lines = [source_line(n, s.candidate.unit) for n, s in enumerate(sources, start=1)]
@@ -107,7 +146,7 @@ class GenerativeAnswerer:
             ok, why = self.support.supports(claim, [Citation.of(i, units[i - 1]) for i in cited])
             if ok:
                 kept.append((claim, cited))
-            elif self.settings.unsupported == "flag" and cited:
+            elif self.settings.answering.unsupported == "flag" and cited:
                 flagged.append(f"not supported by its sources ({why}): {claim[:100]}")
                 kept.append((claim + FLAG, cited))
             else:

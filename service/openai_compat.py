@@ -86,7 +86,11 @@ def answer_chat(pipeline: Pipeline, request: ChatRequest) -> AskResponse:
     question, exchanges = split_messages(request)
     readable = [(text, answered) for asked, answered in exchanges if (text := earlier_question(pipeline, asked))]
     history: list[Turn] = []
-    for text, answered in readable[-pipeline.settings.history_turns :] if pipeline.settings.history_turns else []:
+    for text, answered in (
+        readable[-pipeline.settings.conversations.history_turns :]
+        if pipeline.settings.conversations.history_turns
+        else []
+    ):
         # Earlier questions are read in turn, so each follow-up is resolved against its past.
         standalone = pipeline.standalone(text, history)
         history.append(

@@ -10,10 +10,12 @@ import time
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from ingest.store import UnitStore
-from service import extractive
+from service import wording
+from service.answerer import Answerer
 from service.condense import condense
 from service.conversations import ConversationStore, ConversationStoreError, Turn
 from service.corpus_index import CorpusIndex
+from service.extractive import ExtractiveAnswerer
 from service.followup import earlier_questions, leans_on_history, rewrite, story
 from service.generative import GenerativeAnswerer
 from service.llm import LLMUnavailable, make_llm
@@ -29,8 +31,6 @@ from service.tokens import count
 from service.verify import verify
 
 log = logging.getLogger("citeline")
-# Said when every citation failed verification: the files differ from what was ingested.
-SOURCES_CHANGED = "The passages it would cite have changed since they were ingested; run `citeline ingest` again."
 
 
 class InvalidQuestion(ValueError):
@@ -54,15 +54,18 @@ class Pipeline:
         release_free_memory()
         self._checked = time.monotonic()
         self._reloading = threading.Lock()
-        self.library = SourceLibrary(settings.corpus_dir, settings.max_file_bytes)
+        self.library = SourceLibrary(settings.store.corpus_dir, settings.store.max_file_bytes)
         self.conversations = conversations or ConversationStore(
-            settings.conversations_path, settings.max_kept_turns, settings.conversation_retention_days
+            settings.conversations_path,
+            settings.conversations.max_kept_turns,
+            settings.conversations.conversation_retention_days,
         )
+        self.extractive = ExtractiveAnswerer(settings.answering.max_answer_sentences)
         self._generative: GenerativeAnswerer | None = None
 
     @classmethod
     def load(cls, settings: Settings) -> "Pipeline":
-        embedder = MiniLMEmbedding(threads=settings.embed_threads, embed_batch_size=settings.embed_batch_size)
+        embedder = MiniLMEmbedding.configured(settings.store)
         return cls(settings, UnitStore(settings), embedder)
 
     def check_question(self, question: str) -> str:
@@ -79,9 +82,9 @@ class Pipeline:
 
     def history(self, conversation_id: str, owner: str | None = None) -> list[Turn]:
         """The most recent turns that fit the history budget (turn count and tokens)."""
-        turns = self.conversations.turns(conversation_id, owner, last=self.settings.history_turns)
+        turns = self.conversations.turns(conversation_id, owner, last=self.settings.conversations.history_turns)
         kept: list[Turn] = []
-        budget = self.settings.history_tokens
+        budget = self.settings.conversations.history_tokens
         for turn in reversed(turns):
             budget -= count(turn.rewritten_question) + count(turn.answer)
             if budget < 0:
@@ -92,7 +95,7 @@ class Pipeline:
     def standalone(self, text: str, history: list[Turn]) -> str:
         """The question rewritten to stand alone, given the conversation so far."""
         by_rules = rewrite(text, history, self.index)
-        if self.settings.condense != "llm" or not history:
+        if self.settings.answering.condense != "llm" or not history:
             return by_rules
         try:
             return condense(self.generative().llm, text, history) or by_rules
@@ -106,7 +109,10 @@ class Pipeline:
         vocabulary). One thread rebuilds; the others keep answering from the old one, which is
         swapped in whole, so every answer comes from one consistent state. (Embedded Chroma
         belongs to one process: there, restart the service after an ingest.)"""
-        if not self.settings.chroma_url or time.monotonic() - self._checked < self.settings.reload_interval_s:
+        if (
+            not self.settings.store.chroma_url
+            or time.monotonic() - self._checked < self.settings.store.reload_interval_s
+        ):
             return
         if not self._reloading.acquire(blocking=False):
             return
@@ -135,7 +141,7 @@ class Pipeline:
         # questions it follows: "Who directed it?" is about the film just discussed.
         before = earlier_questions(history) if leans_on_history(text) else ""
         query = f"{before} {standalone}".strip()
-        candidates = retriever.retrieve(query, retriever.embed_query(query), top_k or self.settings.top_k)
+        candidates = retriever.retrieve(query, retriever.embed_query(query), top_k or self.settings.retrieval.top_k)
         question = analyse(standalone, retriever.index, {c.unit.source for c in candidates})
         if before:
             question = question.model_copy(update={"story": story(history)})
@@ -145,21 +151,19 @@ class Pipeline:
         """The answer to one question given its history: rewrite, retrieve, answer, verify."""
         question, candidates, index = self.consider(text, history, top_k)
         standalone = question.text
-        draft = extractive.answer(question, candidates, index, self.settings.max_answer_sentences)
-        answer_text, draft_citations, answered, notes = draft.answer, draft.citations, draft.answered, {}
-        if self.settings.answerer == "llm" and not question.unknown_names:
-            answer_text, draft_citations, answered, notes = self._generate(question, draft)
-        answer_text, citations, verification = verify(answer_text, draft_citations, self.library)
+        drafted = self.answerer().answer(question, candidates, index)
+        answer_text, citations, verification = verify(drafted.text, drafted.citations, self.library)
         verification = verification.model_copy(
             update={
-                "removed": notes.get("removed", []) + verification.removed,
-                "flagged": notes.get("flagged", []),
-                "answerer": notes.get("answerer", "extractive"),
-                "verified": verification.verified and not notes.get("removed") and not notes.get("flagged"),
+                "removed": drafted.removed + verification.removed,
+                "flagged": drafted.flagged,
+                "answerer": drafted.answerer,
+                "verified": verification.verified and not drafted.removed and not drafted.flagged,
             }
         )
+        answered = drafted.answered
         if answered and not citations:
-            answer_text, answered = f"{cannot_answer()} {SOURCES_CHANGED}", False
+            answer_text, answered = f"{cannot_answer()} {wording.sources_changed()}", False
         return AskResponse(
             answer=answer_text,
             answered=answered,
@@ -174,30 +178,19 @@ class Pipeline:
                     char_end=s.candidate.unit.char_end,
                     score=round(s.score, 4),
                 )
-                for s in draft.ranked
+                for s in drafted.ranked
             ],
             verification=verification,
         )
 
-    def _generate(self, question: Question, draft: extractive.Draft) -> tuple[str, list, bool, dict]:
-        """The LLM's verified answer, or the extractive one when nothing of it holds up."""
-        try:
-            generated = self.generative().answer(question, draft.ranked)
-        except LLMUnavailable:
-            if self.settings.llm_fallback != "extractive":
-                raise
-            log.warning("LLM unavailable; answering extractively", exc_info=True)
-            note = {"answerer": "extractive (the language model was unreachable)"}
-            return draft.answer, draft.citations, draft.answered, note
-        notes = {"removed": generated.removed, "flagged": generated.flagged, "answerer": "llm"}
-        if generated.answered or not generated.removed:
-            return generated.answer or cannot_answer(), generated.citations, generated.answered, notes
-        notes["answerer"] = "extractive (no generated sentence held up against its sources)"
-        return draft.answer, draft.citations, draft.answered, notes
+    def answerer(self) -> Answerer:
+        return self.generative() if self.settings.answering.answerer == "llm" else self.extractive
 
     def generative(self) -> GenerativeAnswerer:
         if self._generative is None:
-            self._generative = GenerativeAnswerer(make_llm(self.settings), self.settings, SupportJudge(self.embedder))
+            self._generative = GenerativeAnswerer(
+                make_llm(self.settings), self.settings, SupportJudge(self.embedder), self.extractive
+            )
         return self._generative
 
     def ask(self, request: AskRequest, owner: str | None = None) -> AskResponse:

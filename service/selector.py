@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from ingest.text import HEDGE
 from service import answer_type
 from service.question import Question
 
@@ -61,12 +62,6 @@ FEATURES = (
     "topic_absent",
 )
 
-# Modal verbs and verbs of expectation or intention: grammar, not topic words.
-HEDGE = re.compile(
-    r"\b(?:will|would|could|may|might|shall|should|expect(?:s|ed)?|plan(?:s|ned)?|set to|likely|"
-    r"hope(?:s|d)?|aim(?:s|ed)?|intend(?:s|ed)?|propos(?:e|es|ed)|due to|forecast|predict(?:s|ed)?)\b",
-    re.IGNORECASE,
-)
 QUOTATION = re.compile(r"[“”\"]")
 # A question about what happened: asked in the past tense ("did", "was", "sold", "won"), and not
 # itself about an expectation ("What is it expected to fetch?").

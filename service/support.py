@@ -17,11 +17,14 @@ from ingest.embedder import MiniLMEmbedding
 from ingest.text import content_stems, covered, words
 from service.schemas import Citation
 from service.verify import MARKER, masked, unmasked
+from service.wording import framing_words
 
 SUPPORT_COVERAGE = 0.8
 SUPPORT_SIMILARITY = 0.6
-# Words an answer may add around a quotation without claiming anything new.
-ATTRIBUTION = {"according", "said", "says", "also", "article", "reports", "referring", "report"}
+# Words an answer may add around a quotation without claiming anything new: those of the
+# extractive answer's frames ("According to ...", "The article reports: ..."), in any inflection
+# ("says", "report").
+ATTRIBUTION = set(content_stems(" ".join(framing_words())))
 NUMBER = re.compile(r"\d[\d,.]*")
 NAME = re.compile(r"(?<=\s)[A-Z][\w’'-]+")
 
@@ -43,7 +46,11 @@ class SupportJudge:
                 remainder = remainder.replace(quote, " ", 1)
         if remainder != claim:
             # It quotes a passage verbatim; what is left around it must be attribution only.
-            extra = {w for w in set(words(remainder)) - ATTRIBUTION - set(words(evidence)) if content_stems(w)}
+            extra = {
+                w
+                for w in set(words(remainder)) - set(words(evidence))
+                if content_stems(w) and not set(content_stems(w)) <= ATTRIBUTION
+            }
             if not extra:
                 return True, "quotes the cited passage verbatim"
             return False, f"adds words the passage does not have: {', '.join(sorted(extra))}"

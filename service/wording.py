@@ -1,13 +1,27 @@
-"""How the extractive answer words each quote: verbatim, with who said it, and its marker."""
+"""How the extractive answer words each quote: verbatim, with who said it, and its marker.
+
+The words around the quotes are fixed texts in `prompts/` (`quote_*`, `nearest*`, `refusal_*`,
+`part_not_reported`), like every other fixed text; this module only chooses among them.
+"""
 
 import re
 
-from ingest.text import is_institution
+from ingest.text import is_institution, words
+from service.prompts import load, render
 from service.question import surname
 
 # A pronoun the reporter uses for the speaker; inside a quotation ('"He did a great job"')
 # the pronoun is the speaker's, about someone else.
 PRONOUN_START = re.compile(r"^[^\w“\"‘']*(?:he|she|they)\b", re.IGNORECASE)
+# The fixed texts an answer wraps a quote in.
+QUOTE_FRAMES = (
+    "quote_reported",
+    "quote_referring",
+    "quote_according",
+    "quote_also_said",
+    "nearest",
+    "nearest_according",
+)
 
 
 def quoted(text: str) -> str:
@@ -17,33 +31,51 @@ def quoted(text: str) -> str:
     return f"‘{text}’" if re.search('[“”"]', text) else f"“{text}”"
 
 
+def framing_words() -> set[str]:
+    """The words the frames add around a quote, which claim nothing (for the support judge)."""
+    return {w for name in QUOTE_FRAMES for w in words(re.sub(r"\{\w+\}", " ", load(name)))}
+
+
 def sentence_for(unit_text: str, speakers: list[str], marker: int, first_for_speaker: bool) -> str:
     quote = quoted(unit_text)
     if not speakers:
-        return f"The article reports: {quote} [{marker}]"
+        return f"{render('quote_reported', quote=quote)} [{marker}]"
     speaker = " and ".join(speakers)
     surnames = [surname(s) for s in speakers if surname(s)]
-    names_speaker = any(re.search(rf"\b{re.escape(s)}\b", unit_text, re.IGNORECASE) for s in surnames)
-    if names_speaker:
-        return f"The article reports: {quote} [{marker}]"
+    if any(re.search(rf"\b{re.escape(s)}\b", unit_text, re.IGNORECASE) for s in surnames):
+        return f"{render('quote_reported', quote=quote)} [{marker}]"
     if PRONOUN_START.match(unit_text):
-        return f"Referring to {speaker}, the article reports: {quote} [{marker}]"
+        return f"{render('quote_referring', speaker=speaker, quote=quote)} [{marker}]"
     if first_for_speaker:
         # Speakers that are bodies, not people, take an article: "according to the Defense Ministry".
         who = f"the {speaker}" if is_institution(speaker) else speaker
-        return f"According to {who}, {quote} [{marker}]"
-    short = " and ".join(s.split()[-1] for s in speakers)
-    if is_institution(speaker):
-        short = f"The {speaker}"
-    return f"{short} also said, {quote} [{marker}]"
+        return f"{render('quote_according', speaker=who, quote=quote)} [{marker}]"
+    short = f"The {speaker}" if is_institution(speaker) else " and ".join(s.split()[-1] for s in speakers)
+    return f"{render('quote_also_said', speaker=short, quote=quote)} [{marker}]"
 
 
 def not_reported(parts: list[str]) -> str:
     """What an answer to a question of several parts says of the parts nothing answers."""
-    return "".join(f" The articles do not report the answer to “{part}”" + "." for part in parts)
+    return "".join(f" {render('part_not_reported', part=part)}" for part in parts)
 
 
-def nearest(unit_text: str, speaker: str) -> str:
+def nearest(unit_text: str, speakers: list[str]) -> str:
     """What a refusal adds: the closest thing the corpus does report, as marker 1."""
-    said = f", according to {speaker}" if speaker else ""
-    return f"The nearest it reports{said}: {quoted(unit_text)} [1]"
+    if speakers:
+        return f"{render('nearest_according', speaker=' and '.join(speakers), quote=quoted(unit_text))} [1]"
+    return f"{render('nearest', quote=quoted(unit_text))} [1]"
+
+
+def unmentioned(names: list[str]) -> str:
+    """Why a question about what the corpus never names is refused."""
+    return render("refusal_unmentioned", names=", ".join(dict.fromkeys(names)))
+
+
+def no_statement(speaker: str) -> str:
+    """Why a question asking for someone's words is refused when they gave none on it."""
+    return render("refusal_no_statement", speaker=speaker)
+
+
+def sources_changed() -> str:
+    """Said when every citation failed verification: the files differ from what was ingested."""
+    return load("sources_changed")

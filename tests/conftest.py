@@ -20,6 +20,7 @@ from ingest.embedder import MiniLMEmbedding
 from ingest.job import run_ingest
 from ingest.settings import Settings
 from ingest.store import UnitStore
+from ingest.units import Unit
 from service.app import create_app
 from service.pipeline import Pipeline
 
@@ -44,13 +45,28 @@ TURNS_BEFORE_FEEDBACK = """
 """
 
 
+def hand_made_unit(text: str, speakers: list[str], source: str, line: int, title: str) -> Unit:
+    """A unit as ingest would store it, for rule tables that need no corpus."""
+    return Unit(
+        id=f"{source}:{line}:{len(text)}",
+        source=source,
+        line=line,
+        char_start=0,
+        char_end=len(text),
+        text=text,
+        kind="text",
+        title=title,
+        speakers=speakers,
+    )
+
+
 @pytest.fixture(scope="session")
 def embedder() -> MiniLMEmbedding:
     return MiniLMEmbedding()
 
 
 def make_settings(tmp: Path, corpus: Path) -> Settings:
-    return Settings(corpus_dir=corpus, data_dir=tmp / "data", collection="test_units")
+    return Settings.read(corpus_dir=corpus, data_dir=tmp / "data", collection="test_units")
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +146,7 @@ def http(server: str) -> Iterator[httpx.Client]:
 @contextmanager
 def client_for(ingested: Settings, embedder: MiniLMEmbedding, tmp: Path, **settings: object) -> Iterator[httpx.Client]:
     """A client of the real app, served on its own with these settings (its own conversations)."""
-    config = ingested.model_copy(update={"conversations_db": tmp / "c.db", **settings})
+    config = ingested.updated(**{"conversations_db": tmp / "c.db", **settings})
     with serve(create_app(Pipeline(config, UnitStore(config), embedder))) as url, httpx.Client(base_url=url) as c:
         yield c
 
@@ -139,9 +155,9 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment that points a `citeline` process at these settings' corpus and store."""
     return {
         **os.environ,
-        "CITELINE_CORPUS_DIR": str(settings.corpus_dir),
-        "CITELINE_DATA_DIR": str(settings.data_dir),
-        "CITELINE_COLLECTION": settings.collection,
+        "CITELINE_CORPUS_DIR": str(settings.store.corpus_dir),
+        "CITELINE_DATA_DIR": str(settings.store.data_dir),
+        "CITELINE_COLLECTION": settings.store.collection,
         **extra,
     }
 
@@ -179,7 +195,7 @@ def citeline_serve(env: dict[str, str], ready: str = "/healthz") -> Iterator[tup
 
 
 def file_text(settings: Settings, source: str) -> str:
-    return (Path(settings.corpus_dir) / source).read_bytes().decode("utf-8")
+    return (Path(settings.store.corpus_dir) / source).read_bytes().decode("utf-8")
 
 
 def assert_citation_verbatim(settings: Settings, citation: dict) -> None:

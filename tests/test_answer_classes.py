@@ -93,6 +93,8 @@ def test_a_factoid_is_answered_by_the_sentence_holding_a_value_of_the_asked_kind
 
 def test_a_number_of_another_kind_is_not_given_as_the_price(http: httpx.Client) -> None:
     body = ask(http, "How much will an adult pay to visit the rooftop garden?")
+    # No article gives a price: refused, and "300 adults" is not offered as the nearest report either.
+    assert not body["answered"], body["answer"]
     assert not any("300 adults" in c["quote"] for c in body["citations"])
 
 

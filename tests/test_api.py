@@ -179,7 +179,7 @@ def test_sources_come_in_pages(http: httpx.Client) -> None:
 @pytest.fixture(scope="module")
 def outside_file(ingested: Settings) -> str:
     """A real .txt file next to (not inside) the corpus, and a link inside pointing to it."""
-    corpus = Path(ingested.corpus_dir)
+    corpus = Path(ingested.store.corpus_dir)
     secret = corpus.parent / "secret.txt"
     secret.write_text("TOP SECRET line\n", encoding="utf-8")
     link = corpus / "link.txt"
@@ -211,7 +211,7 @@ def test_sources_never_read_outside_the_corpus(http: httpx.Client, outside_file:
 
 @pytest.fixture()
 def link_loop(ingested: Settings) -> Iterator[None]:
-    corpus = Path(ingested.corpus_dir)
+    corpus = Path(ingested.store.corpus_dir)
     (corpus / "loop2.txt").symlink_to("loop1.txt")
     (corpus / "loop1.txt").symlink_to("loop2.txt")
     yield
@@ -227,8 +227,8 @@ def test_a_loop_of_links_is_not_found(http: httpx.Client, link_loop: None, path:
 
 def test_the_outside_file_is_really_there(ingested: Settings, outside_file: str) -> None:
     """Guards the test above: the file exists, so a 404 is the check's doing, not its absence."""
-    assert outside_file in (Path(ingested.corpus_dir).parent / "secret.txt").read_text(encoding="utf-8")
-    assert outside_file in (Path(ingested.corpus_dir) / "link.txt").read_text(encoding="utf-8")
+    assert outside_file in (Path(ingested.store.corpus_dir).parent / "secret.txt").read_text(encoding="utf-8")
+    assert outside_file in (Path(ingested.store.corpus_dir) / "link.txt").read_text(encoding="utf-8")
 
 
 def test_odd_characters_are_cleaned_and_wrong_bodies_are_client_errors(http: httpx.Client) -> None:
@@ -289,7 +289,7 @@ def old_mac(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding)
 
 def test_a_lone_carriage_return_ends_a_line_in_citations_and_the_source_view(old_mac: tuple[str, Settings]) -> None:
     url, settings = old_mac
-    text = (Path(settings.corpus_dir) / "mac.txt").read_bytes().decode("utf-8")
+    text = (Path(settings.store.corpus_dir) / "mac.txt").read_bytes().decode("utf-8")
     lines = text.removesuffix("\r").split("\r")  # a break that ends the file opens no line
     with httpx.Client(base_url=url, timeout=30) as http:
         body = ask(http, "What did Stoltenberg say about Ukraine's membership?")
@@ -324,7 +324,7 @@ def long_sources(ingested: Settings, tmp_path_factory: pytest.TempPathFactory) -
     articles: big.txt (40,000 lines, 3.1 MB), twelve more like it and one over the size limit."""
     tmp = tmp_path_factory.mktemp("long_sources")
     corpus = tmp / "corpus"
-    shutil.copytree(ingested.corpus_dir, corpus, symlinks=True)
+    shutil.copytree(ingested.store.corpus_dir, corpus, symlinks=True)
     long_article(corpus / "big.txt", 40_000)
     (corpus / "many").mkdir()
     for n in range(12):

@@ -165,7 +165,7 @@ def test_an_answer_that_could_not_be_saved_says_so(page: "sync_api.Page", ingest
     from tests.conftest import fill, serve, small_disk
 
     with small_disk(tmp_path / "disk") as disk:
-        config = ingested.model_copy(update={"conversations_db": disk / "c.db"})
+        config = ingested.updated(conversations_db=disk / "c.db")
         with serve(create_app(Pipeline(config, UnitStore(config), embedder))) as url:
             page.goto(url)
             saved = ask(page, MEMBERSHIP)
@@ -240,7 +240,7 @@ def test_the_page_can_be_given_an_api_key(browser: "sync_api.Browser", ingested,
     from service.pipeline import Pipeline
     from tests.conftest import serve
 
-    config = ingested.model_copy(update={"api_keys": ["page-key"], "conversations_db": tmp_path / "c.db"})
+    config = ingested.updated(api_keys=["page-key"], conversations_db=tmp_path / "c.db")
     with serve(create_app(Pipeline(config, UnitStore(config), embedder))) as url:
         context = browser.new_context()
         page = context.new_page()

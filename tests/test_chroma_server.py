@@ -46,7 +46,7 @@ def ingested_into(chroma: ChromaServer, tmp_path: Path, embedder: MiniLMEmbeddin
     """A copy of the shipped corpus, ingested into the Chroma server."""
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url, **config)
+    settings = Settings.read(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url, **config)
     run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
     return settings
 
@@ -62,7 +62,7 @@ def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
 def test_ingest_answer_restart_answer(chroma: ChromaServer, tmp_path: Path, embedder: MiniLMEmbedding) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url)
+    settings = Settings.read(corpus_dir=corpus, data_dir=tmp_path / "local", chroma_url=chroma.url)
     report = run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
     assert len(report.added) == 2 and report.units_total > 40
     again = run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
@@ -84,7 +84,7 @@ def test_ingest_answer_restart_answer(chroma: ChromaServer, tmp_path: Path, embe
 
 
 def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
+    settings = Settings.read(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(StoreUnavailable, match="cannot open Chroma"):
         UnitStore(settings)
 
@@ -115,7 +115,7 @@ def test_a_service_picks_up_another_processes_ingest(
     chroma: ChromaServer, tmp_path: Path, embedder: MiniLMEmbedding
 ) -> None:
     settings = ingested_into(chroma, tmp_path, embedder, reload_interval_s=0)
-    corpus = Path(settings.corpus_dir)
+    corpus = Path(settings.store.corpus_dir)
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
     question = AskRequest(question="When will the Harbour Bridge reopen to lorries?")
     assert not pipeline.ask(question).answered
@@ -134,7 +134,7 @@ def test_answers_stay_consistent_while_another_process_ingests(
     import threading
 
     settings = ingested_into(chroma, tmp_path, embedder, reload_interval_s=0)
-    corpus = Path(settings.corpus_dir)
+    corpus = Path(settings.store.corpus_dir)
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
     failures: list[str] = []
     done = threading.Event()

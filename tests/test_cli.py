@@ -70,10 +70,10 @@ def test_ingest_waits_its_turn_while_a_service_reads_the_embedded_store(ingested
 
 def test_a_store_removed_under_the_service_is_reported_and_stays_locked(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, tmp_path / "corpus")
-    shutil.copytree(CORPUS, settings.corpus_dir)
+    shutil.copytree(CORPUS, settings.store.corpus_dir)
     assert run_cli(settings, "ingest", "--quiet").returncode == 0
     with citeline_serve(cli_env(settings)) as (url, _):
-        shutil.rmtree(settings.chroma_path)
+        shutil.rmtree(settings.store.chroma_path)
         health = httpx.get(f"{url}/healthz")
         assert health.status_code == 503 and health.json()["status"] == "degraded"
         assert "unavailable" in health.json()["detail"]
@@ -118,7 +118,7 @@ def test_a_read_only_data_folder_is_one_clear_message(ingested: Settings, tmp_pa
         source = tmp_path / "copy"
         # Copied by another process: closing a copy of an SQLite file this process has open
         # would drop this process's POSIX locks on it (and break the session's databases).
-        subprocess.run(["cp", "-a", str(ingested.data_dir), str(source)], check=True)
+        subprocess.run(["cp", "-a", str(ingested.store.data_dir), str(source)], check=True)
     with read_only(tmp_path / "data", source) as data:
         env = cli_env(ingested, CITELINE_DATA_DIR=str(data))
         commands = (["ingest", "--quiet"], ["ask", "Who contributed reporting?"], ["serve", "--port", str(free_port())])

@@ -23,8 +23,8 @@ def golden_run(tmp_path_factory: pytest.TempPathFactory, pipeline: Pipeline, emb
     settings = pipeline.settings
     results, summary = run.evaluate(
         load_set(DEFAULT_SET),
-        [InProcessTarget(pipeline), PeerTarget(settings.corpus_dir, embedder)],
-        SourceLibrary(settings.corpus_dir),
+        [InProcessTarget(pipeline), PeerTarget(settings.store.corpus_dir, embedder)],
+        SourceLibrary(settings.store.corpus_dir),
         SupportJudge(embedder),
         str(DEFAULT_SET),
         "in-process",
@@ -67,7 +67,7 @@ def test_url_mode_against_a_running_server(
     server: str, pipeline: Pipeline, embedder: MiniLMEmbedding, tmp_path: Path
 ) -> None:
     records = load_set(small_set(tmp_path))
-    library, judge = SourceLibrary(pipeline.settings.corpus_dir), SupportJudge(embedder)
+    library, judge = SourceLibrary(pipeline.settings.store.corpus_dir), SupportJudge(embedder)
     args = (library, judge, "small", "x", gate.Thresholds(), {}, tmp_path, False)
     over_http, _ = run.evaluate(records, [HttpTarget(server)], *args)
     in_process, _ = run.evaluate(records, [InProcessTarget(pipeline)], *args)

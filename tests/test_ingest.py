@@ -59,7 +59,7 @@ def test_first_ingest_then_noop(workspace: Settings, embedder: MiniLMEmbedding) 
     assert stored(workspace)[1] == total
 
     # Touched but identical content: still no embedding.
-    os.utime(Path(workspace.corpus_dir) / MEDUZA)
+    os.utime(Path(workspace.store.corpus_dir) / MEDUZA)
     assert ingest(workspace, factory).units_written == 0 and factory.calls == 1
 
 
@@ -68,7 +68,7 @@ def test_changed_file_is_replaced_and_deleted_file_removed(workspace: Settings, 
     ingest(workspace, factory)
     before, _, _ = stored(workspace)
 
-    path = Path(workspace.corpus_dir) / CNN
+    path = Path(workspace.store.corpus_dir) / CNN
     path.write_text(path.read_text(encoding="utf-8") + "\nA new closing sentence was added today.", encoding="utf-8")
     report = ingest(workspace, factory)
     assert report.updated == [CNN] and not report.added
@@ -85,7 +85,7 @@ def test_changed_file_is_replaced_and_deleted_file_removed(workspace: Settings, 
 
 
 def test_bad_files_are_skipped_by_name_and_the_rest_ingested(workspace: Settings, embedder: MiniLMEmbedding) -> None:
-    corpus = Path(workspace.corpus_dir)
+    corpus = Path(workspace.store.corpus_dir)
     (corpus / "latin1.txt").write_bytes("Caf\xe9 owners said prices rose.\n".encode("latin-1"))
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
@@ -103,21 +103,21 @@ def test_a_file_that_turns_bad_keeps_what_was_stored(workspace: Settings, embedd
     factory = CountingFactory(embedder)
     ingest(workspace, factory)
     before, total, _ = stored(workspace)
-    (Path(workspace.corpus_dir) / CNN).write_bytes(b"\xff\xfe broken")
+    (Path(workspace.store.corpus_dir) / CNN).write_bytes(b"\xff\xfe broken")
     report = ingest(workspace, factory)
     assert [s.source for s in report.skipped] == [CNN]
     assert stored(workspace)[0] == before
 
 
 def test_cli_reports_skips_with_exit_status_3(workspace: Settings) -> None:
-    (Path(workspace.corpus_dir) / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
+    (Path(workspace.store.corpus_dir) / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
     env = cli_env(workspace, CITELINE_COLLECTION="cli_units")
     first = citeline(env, "ingest", "--quiet")
     assert first.returncode == 3, first.stderr
     assert "bad.txt" in first.stderr and "not valid UTF-8" in first.stderr
     assert "2 added" in first.stdout
 
-    (Path(workspace.corpus_dir) / "bad.txt").unlink()
+    (Path(workspace.store.corpus_dir) / "bad.txt").unlink()
     second = citeline(env, "ingest", "--quiet")
     assert second.returncode == 0 and "nothing embedded" in second.stdout
 
@@ -127,7 +127,7 @@ def test_cli_reports_skips_with_exit_status_3(workspace: Settings) -> None:
 
 
 def test_symbolic_links_in_a_loop_are_reported_and_skipped(workspace: Settings, embedder: MiniLMEmbedding) -> None:
-    corpus = Path(workspace.corpus_dir)
+    corpus = Path(workspace.store.corpus_dir)
     (corpus / "loop2.txt").symlink_to("loop1.txt")
     (corpus / "loop1.txt").symlink_to("loop2.txt")
     result = citeline(cli_env(workspace), "ingest", "--quiet")
@@ -148,7 +148,7 @@ def test_symbolic_links_in_a_loop_are_reported_and_skipped(workspace: Settings, 
 def test_a_file_over_the_size_limit_is_skipped_and_keeps_what_was_stored(
     workspace: Settings, embedder: MiniLMEmbedding
 ) -> None:
-    corpus = Path(workspace.corpus_dir)
+    corpus = Path(workspace.store.corpus_dir)
     report = corpus / "report.txt"
     report.write_text("Harbour report\nThe harbour master said the pier reopens on Monday.\n", encoding="utf-8")
     env = cli_env(workspace, CITELINE_MAX_FILE_BYTES="20000")

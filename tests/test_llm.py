@@ -35,14 +35,8 @@ def model_server() -> Iterator[tuple[str, object]]:
 
 
 def llm_pipeline(ingested: Settings, embedder: MiniLMEmbedding, tmp: Path, **settings: object) -> Pipeline:
-    config = ingested.model_copy(
-        update={
-            "answerer": "llm",
-            "conversations_db": tmp / "c.sqlite3",
-            "llm_retries": 0,
-            "llm_timeout_s": 5,
-            **settings,
-        }
+    config = ingested.updated(
+        answerer="llm", conversations_db=tmp / "c.sqlite3", llm_retries=0, llm_timeout_s=5, **settings
     )
     return Pipeline(config, UnitStore(config), embedder)
 

@@ -21,20 +21,15 @@ if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("ti
 def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from service.local_model import assemble
 
-    given = os.environ.get("CITELINE_LOCAL_MODEL")
+    given = os.environ.get("CITELINE_LLM_MODEL_FILE")
     return assemble(Path(given) if given else tmp_path_factory.mktemp("model") / "model.gguf")
 
 
 def test_the_local_model_answers_with_verified_citations(
     ingested: Settings, embedder: MiniLMEmbedding, model_path: Path, tmp_path: Path
 ) -> None:
-    config = ingested.model_copy(
-        update={
-            "answerer": "llm",
-            "llm_preset": "local",
-            "local_model": model_path,
-            "conversations_db": tmp_path / "c.db",
-        }
+    config = ingested.updated(
+        answerer="llm", llm_provider="llama-cpp", llm_model_file=model_path, conversations_db=tmp_path / "c.db"
     )
     pipeline = Pipeline(config, UnitStore(config), embedder)
     body = pipeline.ask(AskRequest(question="What did Stoltenberg say about Ukraine's membership?")).model_dump()

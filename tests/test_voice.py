@@ -6,20 +6,11 @@ from ingest.units import Unit
 from service import voice
 from service.corpus_index import CorpusIndex
 from service.question import analyse
+from tests.conftest import hand_made_unit
 
 
 def unit(text: str, speaker: str = "", source: str = "news/a.txt", line: int = 3) -> Unit:
-    return Unit(
-        id=f"{source}:{line}:{len(text)}",
-        source=source,
-        line=line,
-        char_start=0,
-        char_end=len(text),
-        text=text,
-        kind="text",
-        title="Club fined over crowd trouble",
-        speakers=[speaker] if speaker else [],
-    )
+    return hand_made_unit(text, [speaker] if speaker else [], source, line, "Club fined over crowd trouble")
 
 
 # Two articles: a club that speaks through statements, and elsewhere a manager of another club

@@ -5,7 +5,7 @@ The service uses this surface only (ingest's own attribution uses the modules di
   `WORD`, `QUESTION_WORDS` (lexicon.py);
 - names: `NAME_RUN`, `TITLES`, `titled_names`, `is_institution`, `MONTHS`, `DAYS` (names.py);
 - speech: `ASKING_VERBS`, `STANCE_NOUNS` (regex alternations for questions), `STATEMENT` (a
-  body's plain report), `according_to` (speech.py);
+  body's plain report), `HEDGE` (an expectation, not an outcome), `according_to` (speech.py);
 - quotations: `opens_with_quote`, `closes_quote`, `quote_open_after` (quotes.py).
 Word lists are data in `words/`, loaded once by wordlists.py.
 """
@@ -13,11 +13,12 @@ Word lists are data in `words/`, loaded once by wordlists.py.
 from ingest.text.lexicon import QUESTION_WORDS, WORD, content_stems, covered, is_content, stem, topic_stems, words
 from ingest.text.names import DAYS, MONTHS, NAME_RUN, TITLES, is_institution, titled_names
 from ingest.text.quotes import closes_quote, opens_with_quote, quote_open_after
-from ingest.text.speech import ASKING_VERBS, STANCE_NOUNS, STATEMENT, according_to
+from ingest.text.speech import ASKING_VERBS, HEDGE, STANCE_NOUNS, STATEMENT, according_to
 
 __all__ = [
     "ASKING_VERBS",
     "DAYS",
+    "HEDGE",
     "MONTHS",
     "NAME_RUN",
     "QUESTION_WORDS",

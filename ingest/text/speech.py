@@ -40,6 +40,8 @@ STATEMENT = re.compile(
 # "Is she open to ...?", "X's position on ..."): verbs of saying as lemmas, stance words, nouns.
 ASKING_VERBS = alternation(speech_lemmas("question") + load("stance_words"))
 STANCE_NOUNS = alternation(load("stance_nouns"))
+# An expectation, plan or claim, not an outcome: "is expected to", "could", "plans to".
+HEDGE = re.compile(rf"\b(?:{alternation(load('hedges'))})\b", re.IGNORECASE)
 
 
 def according_to(text: str) -> list[str]:

@@ -1,0 +1,161 @@
+"""How a question is read, how a follow-up is rewritten, and the answerer's gates, one row per
+rule, on hand-made units and candidates: no embedder, no Chroma, no HTTP."""
+
+import pytest
+
+from ingest.units import Unit
+from service import selector
+from service.conversations import Turn
+from service.corpus_index import CorpusIndex
+from service.extractive import select
+from service.followup import rewrite
+from service.question import analyse
+from service.retrieve import Candidate
+from service.schemas import Citation
+from service.scoring import Scored
+from tests.conftest import hand_made_unit
+from tests.test_selector import question as hand_made_question
+from tests.test_selector import signals
+
+
+def unit(text: str, speakers: list[str] | None = None, line: int = 3) -> Unit:
+    return hand_made_unit(text, speakers or [], "news/summit.txt", line, "Leaders meet in Vilnius")
+
+
+UNITS = [
+    unit("NATO Secretary General Jens Stoltenberg met President Volodymyr Zelensky in Vilnius.", line=1),
+    unit("Ukraine will join the alliance when conditions are met.", ["Jens Stoltenberg"], line=3),
+    unit("We need a clear path to membership.", ["Volodymyr Zelensky"], line=5),
+    unit("The summit cost €12m, the city council said.", line=7),
+]
+INDEX = CorpusIndex(UNITS)
+
+
+@pytest.mark.parametrize(
+    ("asked", "persons", "asks_speech", "expects", "topic", "unknown"),
+    [
+        (
+            "What did Stoltenberg say about Ukraine's membership?",
+            ["Jens Stoltenberg"],
+            True,
+            "",
+            ["ukrain", "member"],  # "membership" finds "member"
+            [],
+        ),
+        # Named but not asked what they said: a hint, not a demand for their words.
+        (
+            "Where did Stoltenberg meet Zelensky?",
+            ["Jens Stoltenberg", "Volodymyr Zelensky"],
+            False,
+            "place",
+            ["meet"],
+            [],
+        ),
+        ("How much did the summit cost?", [], False, "money", ["summit", "cost"], []),
+        # A name the corpus never uses: the corpus cannot answer, whoever's words are asked for.
+        ("What did Macron say about the summit?", [], False, "", ["macron", "summit"], ["Macron"]),
+        ("When will Ukraine join the alliance?", [], False, "time", ["ukrain", "join", "allianc"], []),
+    ],
+)
+def test_how_a_question_is_read(
+    asked: str, persons: list[str], asks_speech: bool, expects: str, topic: list[str], unknown: list[str]
+) -> None:
+    q = analyse(asked, INDEX, {"news/summit.txt"})
+    assert (q.persons, q.asks_speech, q.expects, q.topic, q.unknown_names) == (
+        persons,
+        asks_speech,
+        expects,
+        topic,
+        unknown,
+    )
+
+
+def turn(asked: str, cited: Unit | None = None) -> Turn:
+    citations = [Citation.of(1, cited)] if cited else []
+    return Turn(
+        question=asked, rewritten_question=asked, answer="", answered=bool(cited), citations=citations, created=0
+    )
+
+
+@pytest.mark.parametrize(
+    ("history", "follow_up", "standalone"),
+    [
+        # No history: the question stands as it is.
+        ([], "What did he say?", "What did he say?"),
+        # A pronoun is the person last asked about.
+        (
+            [turn("What did Stoltenberg say about Ukraine's membership?")],
+            "What did he say about the summit?",
+            "What did Stoltenberg say about the summit?",
+        ),
+        # "What about X?" swaps the person and keeps the question.
+        (
+            [turn("What did Stoltenberg say about Ukraine's membership?")],
+            "What about Zelensky?",
+            "What did Zelensky say about Ukraine's membership?",
+        ),
+        # Or the speaker of the last answer's first quote, when the question named no one.
+        (
+            [turn("What was said about membership?", UNITS[2])],
+            "Did he say anything else?",
+            "Did Zelensky say anything else?",
+        ),
+    ],
+)
+def test_how_a_follow_up_is_rewritten_to_stand_alone(history: list[Turn], follow_up: str, standalone: str) -> None:
+    assert rewrite(follow_up, history, INDEX) == standalone
+
+
+@pytest.mark.parametrize(
+    ("change", "given", "eligible"),
+    [
+        # Someone's words were asked for: only theirs may answer.
+        ({"asks_speech": True, "persons": ["Jens Stoltenberg"]}, {"own_words": False}, False),
+        ({"asks_speech": True, "persons": ["Jens Stoltenberg"]}, {"own_words": True}, True),
+        # A sentence that misses what the question names, or is about another year.
+        ({}, {"misses_names": True}, False),
+        ({}, {"wrong_year": True}, False),
+        # An expectation never answers what happened.
+        ({"text": "What did the painting sell for?"}, {"text": "It is expected to fetch £2m."}, False),
+        ({"text": "What did the painting sell for?"}, {"text": "It sold for £2m."}, True),
+    ],
+)
+def test_what_no_likelihood_overrides(change: dict, given: dict, eligible: bool) -> None:
+    q = hand_made_question(change.pop("text", "What did the painting sell for?"), **change)
+    s = signals(given.pop("text", "The painting sold."), **given)
+    assert selector.eligible(q, s) is eligible
+
+
+def scored(text: str, answers: float, eligible: bool = True) -> Scored:
+    candidate = Candidate(unit=unit(text, line=len(text)), similarity=0.5)
+    return Scored(candidate=candidate, coverage=0.5, score=0.5, own_words=False, answers=answers, eligible=eligible)
+
+
+THRESHOLD = selector.model().threshold
+YES, NO = min(1.0, THRESHOLD + 0.2), THRESHOLD / 2
+
+
+@pytest.mark.parametrize(
+    ("ranked", "limit", "chosen"),
+    [
+        # The likeliest sentence does not answer: nothing does.
+        ([scored("The summit was long.", NO), scored("It cost €12m.", NO)], 3, []),
+        # A second quote must answer too.
+        ([scored("It cost €12m.", YES), scored("The summit was long.", NO)], 3, ["It cost €12m."]),
+        # A sentence that may not answer is passed over, not the end of the answer.
+        (
+            [scored("Macron said it cost €12m.", YES, eligible=False), scored("It cost €12m.", YES)],
+            3,
+            ["It cost €12m."],
+        ),
+        # Near-duplicates are quoted once; at most `limit` quotes.
+        (
+            [scored("The summit cost €12m.", YES), scored("The summit cost €12m in all.", YES)],
+            3,
+            ["The summit cost €12m."],
+        ),
+        ([scored("It cost €12m.", YES), scored("Ukraine will join.", YES)], 1, ["It cost €12m."]),
+    ],
+)
+def test_which_sentences_the_extractive_answerer_quotes(ranked: list[Scored], limit: int, chosen: list[str]) -> None:
+    assert [s.candidate.unit.text for s in select(ranked, limit)] == chosen
