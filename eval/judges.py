@@ -3,7 +3,9 @@
 Everything a metric needs is decided here and written to results.json; eval/metrics.py only
 counts. Two kinds of citation judgment:
 - against the gold: a citation is on gold when it points at a gold line or its quote holds a
-  key fact; a key fact counts only when the answer states it and a cited quote holds it.
+  key fact; a key fact counts only when the answer states it and a cited quote holds it. A line
+  of the same text as a gold (or trap) line in another file is that line: a news archive holds
+  the same story twice, and either copy answers alike.
 - ALCE-style support, by the same judge the service applies to generated answers
   (service/support.py). A verbatim quote passes it by construction, so these figures measure
   agreement with the run-time filter, not whether the right passage was cited.
@@ -14,7 +16,7 @@ from pydantic import BaseModel
 from eval.golden import GoldenRecord
 from eval.llm_judge import LLMJudge
 from service.schemas import Citation
-from service.sources import SourceLibrary
+from service.sources import SourceLibrary, SourceNotFound
 from service.support import SupportJudge
 from service.verify import citation_error, markers, split_sentences
 
@@ -50,6 +52,27 @@ class Judgment(BaseModel):
     why: str
 
 
+class Copies:
+    """Lines by their text, so a line in a duplicate article counts as the golden set's line."""
+
+    def __init__(self, library: SourceLibrary, keys: set[str]) -> None:
+        self.library = library
+        self.by_text = {text: key for key in sorted(keys) if (text := self.text(key))}
+
+    def text(self, key: str) -> str:
+        source, _, number = key.rpartition(":")
+        try:
+            lines = self.library.get(source).lines
+        except SourceNotFound:
+            return ""
+        n = int(number) if number.isdigit() else 0
+        return " ".join(lines[n - 1].text.split()) if 1 <= n <= len(lines) else ""
+
+    def canonical(self, key: str) -> str:
+        """The golden set's line of the same text, else the key itself."""
+        return self.by_text.get(self.text(key), key) if self.by_text else key
+
+
 def judge(
     record: GoldenRecord,
     response: dict,
@@ -62,9 +85,10 @@ def judge(
     answer = response.get("answer", "")
     answered = bool(response.get("answered"))
 
+    copies = Copies(library, {g.key for g in record.gold} | {t.key for t in record.traps})
     retrieved: list[str] = []
     for item in response.get("retrieved", []):
-        key = f"{item['source']}:{item['line']}"
+        key = copies.canonical(f"{item['source']}:{item['line']}")
         if key not in retrieved:
             retrieved.append(key)
 
@@ -109,12 +133,12 @@ def judge(
     gold_keys = {g.key for g in record.gold}
     alternatives = [alt.lower() for fact in record.key_facts for alt in fact]
     for check, c in zip(checks, citations, strict=True):
-        lines = {f"{c.source}:{n}" for n in range(c.line_start, c.line_end + 1)}
+        lines = {copies.canonical(f"{c.source}:{n}") for n in range(c.line_start, c.line_end + 1)}
         check.on_gold = check.valid and bool(lines & gold_keys or any(a in c.quote.lower() for a in alternatives))
     # A refusal may quote what the corpus reports nearest the question: context, not an answer,
     # so its citations hold no facts, cite no gold and spring no trap.
     answering = citations if answered else []
-    cited_lines = {f"{c.source}:{n}" for c in answering for n in range(c.line_start, c.line_end + 1)}
+    cited_lines = {copies.canonical(f"{c.source}:{n}") for c in answering for n in range(c.line_start, c.line_end + 1)}
     traps = sorted(cited_lines & {t.key for t in record.traps})
     gold_cited = bool(cited_lines & gold_keys)
     if not record.answerable:

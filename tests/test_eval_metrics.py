@@ -187,3 +187,16 @@ def test_golden_set_errors_name_the_line(tmp_path) -> None:  # noqa: ANN001
     path.write_text("not json\n", encoding="utf-8")
     with pytest.raises(GoldenSetError, match="set.jsonl:1: not JSON"):
         load_set(path)
+
+
+def test_a_copy_of_the_gold_line_in_a_duplicate_article_is_gold(support: SupportJudge, tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "wire").mkdir()
+    (tmp_path / MEDUZA).write_text(TEXT, encoding="utf-8")
+    (tmp_path / "wire" / "copy.txt").write_text(TEXT, encoding="utf-8")
+    library = SourceLibrary(tmp_path)
+    copy = cite(1, VETO, 6, source="wire/copy.txt")
+    j = judge(RECORD, response(f"“{VETO}” [1]", [copy], retrieved=[("wire/copy.txt", 6)]), library, support)
+    assert j.citations[0].on_gold and j.gold_cited and j.correct and j.retrieved == [f"{MEDUZA}:6"]
+    trap = cite(1, GRUSHKO, 4, source="wire/copy.txt")
+    fooled = judge(RECORD, response(f"“{GRUSHKO}” [1]", [trap]), library, support)
+    assert fooled.traps_cited == [f"{MEDUZA}:4"] and not fooled.gold_cited
