@@ -39,6 +39,7 @@ QUALITY_SETS = {
     "core": SCALE_THRESHOLDS,
     "bbc2": REPO / "eval" / "thresholds-bbc2.json",
     "followups": REPO / "eval" / "thresholds-followups.json",
+    "bbc3": REPO / "eval" / "thresholds-bbc3.json",
     "multipart": REPO / "eval" / "thresholds-multipart.json",
     "test": REPO / "eval" / "thresholds-test.json",
 }
