@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from eval.golden import GoldenRecord, load_set
+from eval.judges import Copies
 from ingest.embedder import MiniLMEmbedding
 from ingest.job import run_ingest
 from ingest.settings import Settings
@@ -74,15 +75,15 @@ def asked(pipeline: Pipeline, record: GoldenRecord, set_name: str, corpus: str) 
     history = pipeline.history(conversation) if conversation else []
     question, candidates, index = pipeline.consider(pipeline.check_question(record.question), history)
     gold = {g.key for g in record.gold}
+    copies = Copies(pipeline.library, gold)  # as the eval judges: a duplicate article's line is the gold line
     examples = []
     for n, s in enumerate(scoring.score(question, candidates, index)):
         text = s.candidate.unit.text.lower()
         facts = [i for i, fact in enumerate(record.key_facts) if any(alt.lower() in text for alt in fact)]
-        answering = line_of(s) in gold and (bool(facts) or not record.key_facts)
+        on_gold = copies.canonical(line_of(s)) in gold
+        answering = on_gold and (bool(facts) or not record.key_facts)
         examples.append(
-            Example(
-                signals=scoring.signals(s, question, n), gold=answering, facts=facts, on_gold_line=line_of(s) in gold
-            )
+            Example(signals=scoring.signals(s, question, n), gold=answering, facts=facts, on_gold_line=on_gold)
         )
     return Asked(
         set=set_name,
