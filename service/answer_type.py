@@ -20,10 +20,13 @@ UNITS_OF_TIME = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|season
 EXPECTS = (
     (
         re.compile(
-            r"\bhow much\b(?:(?!\b(?:per ?cent|percentage)\b).)*\b(?:cost|costs|pay|paid|price|priced|sell|sold|"
-            r"fetch|fetched|worth|spend|spent|charge|charged|fine|fined|bid|want|wanted|raise|raised|earn|earned|"
-            r"owe|owed|invest|invested|offer|offered|lose|lost)\b|\bhow much money\b|"
-            r"\bwhat (?:price|fee|sum|salary|fine|budget)\b",
+            # The verb in any inflection ("spending", "offers").
+            r"\bhow much\b(?:(?!\b(?:per ?cent|percentage)\b).)*\b(?:cost|pay|paid|price|sell|sold|"
+            r"fetch|worth|spen[dt]|charge|fine|bid|want|raise|earn|owe|invest|offer|lose|lost)\w*\b|"
+            r"\bhow much money\b|"
+            # "What price ...?", and the noun further on: "What is the list price of ...?"
+            r"\bwhat(?:\s+(?:is|was|are|were))?(?:\s+(?:the|a|an|its|his|her|their))?(?:\s+\w+)?"
+            r"\s+(?:price|fee|sum|salary|fine|budget)s?\b",
             re.I,
         ),
         "money",

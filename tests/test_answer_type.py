@@ -11,6 +11,9 @@ from service.answer_type import expected, holds
         ("How much did the painting sell for?", "money"),
         ("How much will a monthly pass cost?", "money"),
         ("What fee did the club pay?", "money"),
+        ("How much is the council spending on the bridge?", "money"),  # the verb in any inflection
+        ("What is the list price of the new jet?", "money"),  # the noun further on
+        ("What did the fine say about the club?", ""),  # "fine" is not what is asked for
         ("What percentage of voters backed the plan?", "percent"),
         ("At what time did the card payments overtake cash?", "clock"),
         ("What time did she run in the final?", "clock"),
