@@ -59,6 +59,10 @@ class CorpusIndex:
         by_line: dict[tuple[str, int], list[Unit]] = defaultdict(list)
         for unit in units:
             by_line[(unit.source, unit.line)].append(unit)
+        # Each article's units in reading order, for questions about an article itself.
+        self.by_source: dict[str, list[Unit]] = defaultdict(list)
+        for unit in sorted(units, key=lambda u: (u.source, u.char_start)):
+            self.by_source[unit.source].append(unit)
         self.following: dict[str, Unit] = {}
         self.preceding: dict[str, Unit] = {}
         for line_units in by_line.values():

@@ -8,7 +8,7 @@ similar it reads.
 """
 
 from ingest.text import WORD, words
-from service import selector, statements, wording
+from service import about_article, selector, statements, wording
 from service.answerer import Answer
 from service.corpus_index import CorpusIndex
 from service.judging import answers, judged
@@ -134,6 +134,10 @@ class ExtractiveAnswerer:
         ranked = judged(question, candidates, index)
         if question.unknown_names:
             return refusal(question, ranked)
+        if question.about_article:
+            about = about_article.answer(question, ranked, index, self.limit)
+            if about is not None:
+                return about
         if question.parts:
             chosen, unanswered = by_parts(question, candidates, index)
             if chosen:

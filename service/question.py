@@ -17,7 +17,7 @@ from ingest.text import (
     topic_stems,
     words,
 )
-from service import answer_type
+from service import answer_type, article_aspect
 from service.corpus_index import CorpusIndex
 from service.question_parts import split_parts
 
@@ -50,6 +50,9 @@ class Question(BaseModel):
     # A question asking two things ("Who chaired it, and where was it held?"), read part by part:
     # each part has its own topic and answer type.
     parts: list["Question"] = []
+    # Asked about the article itself (service/article_aspect.py): "headline", "opening", "date",
+    # "author", "quoted"; "" for a question about events.
+    about_article: str = ""
 
 
 def surname(name: str) -> str:
@@ -182,4 +185,5 @@ def read_one(text: str, index: CorpusIndex, sources: set[str] | None) -> Questio
         ],
         expects=expects,
         voice=voice,
+        about_article=article_aspect.aspect(text),
     )

@@ -15,6 +15,9 @@ from service.question import surname
 PRONOUN_START = re.compile(r"^[^\w“\"‘']*(?:he|she|they)\b", re.IGNORECASE)
 # The fixed texts an answer wraps a quote in.
 QUOTE_FRAMES = (
+    "article_headline",
+    "article_opening",
+    "article_date",
     "quote_reported",
     "quote_referring",
     "quote_according",
@@ -74,6 +77,16 @@ def unmentioned(names: list[str]) -> str:
 def no_statement(speaker: str) -> str:
     """Why a question asking for someone's words is refused when they gave none on it."""
     return render("refusal_no_statement", speaker=speaker)
+
+
+def article_part(aspect: str, unit_text: str) -> str:
+    """An article's own part, asked for by name: its headline, opening, date line or byline."""
+    return render(f"article_{aspect}", quote=quoted(unit_text))
+
+
+def fixed(name: str) -> str:
+    """A fixed sentence of prompts/, said as it is."""
+    return load(name)
 
 
 def sources_changed() -> str:

@@ -54,6 +54,15 @@ AUCTION = (
     "The auction house said interest from collectors had been strong.",
 )
 
+# An article asked about as an article: its headline, its gist, who it quotes, what it does not say.
+BRIDGE = (
+    "Council approves new footbridge",
+    "A new footbridge over the River Elm was approved by Elmford council on Tuesday.",
+    "Council leader Tom Hale said the bridge would link two communities.",
+    '"It has taken ten years," said engineer Rosa Vance.',
+    "Work will start in the spring.",
+)
+
 
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) -> Iterator[httpx.Client]:
@@ -64,6 +73,7 @@ def http(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) ->
     (corpus / "news" / "festival.txt").write_text("\n\n".join(FESTIVAL) + "\n", encoding="utf-8")
     (corpus / "news" / "awards.txt").write_text("\n\n".join(AWARDS) + "\n", encoding="utf-8")
     (corpus / "news" / "auction.txt").write_text("\n\n".join(AUCTION) + "\n", encoding="utf-8")
+    (corpus / "news" / "bridge.txt").write_text("\n\n".join(BRIDGE) + "\n", encoding="utf-8")
     settings: Settings = make_settings(tmp, corpus)
     run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
     pipeline = Pipeline(settings, UnitStore(settings), embedder)
@@ -125,3 +135,19 @@ def test_a_false_premise_is_refused_saying_what_is_reported(http: httpx.Client) 
     assert body["answered"] is False, body["answer"]
     assert body["answer"].startswith(cannot_answer())
     assert [c["quote"] for c in body["citations"]] == [AUCTION[1]]  # what is reported: an expectation
+
+
+def test_a_question_about_the_article_is_answered_from_its_own_parts(http: httpx.Client) -> None:
+    headline = ask(http, "What is the headline of the story about the River Elm footbridge?")
+    assert first_quote(headline) == BRIDGE[0] and headline["citations"][0]["line_start"] == 1
+    gist = ask(http, "What is the story about the River Elm footbridge mainly about?")
+    assert first_quote(gist) == BRIDGE[1]
+    quoted = ask(http, "Who is quoted in the story about the River Elm footbridge?")
+    assert quoted["answered"] and {"Tom Hale", "Rosa Vance"} <= {c["speaker"] for c in quoted["citations"]}
+
+
+def test_what_an_article_does_not_record_is_said_not_guessed(http: httpx.Client) -> None:
+    author = ask(http, "Who wrote the story about the River Elm footbridge?")
+    assert not author["answered"] and "does not say who wrote it" in author["answer"]
+    published = ask(http, "When was the story about the River Elm footbridge published?")
+    assert not published["answered"] and "does not say when it was published" in published["answer"]

@@ -5,6 +5,7 @@ import pytest
 
 from ingest.units import Unit
 from service import selector
+from service.article_aspect import aspect
 from service.conversations import Turn
 from service.corpus_index import CorpusIndex
 from service.extractive import select
@@ -163,3 +164,23 @@ YES, NO = min(1.0, THRESHOLD + 0.2), THRESHOLD / 2
 )
 def test_which_sentences_the_extractive_answerer_quotes(ranked: list[Scored], limit: int, chosen: list[str]) -> None:
     assert [s.candidate.unit.text for s in select(ranked, limit)] == chosen
+
+
+@pytest.mark.parametrize(
+    ("asked", "part"),
+    [
+        ("What is the headline of the report on the Vilnius summit?", "headline"),
+        ("What was the story's headline?", "headline"),
+        ("What was the headline inflation rate in May?", ""),  # the economists' headline
+        ("What is the story headlined 'Leaders meet' mainly about?", "opening"),
+        ("What is the dispute mainly about?", ""),  # events, not an article
+        ("When was the article about the summit published?", "date"),
+        ("When was the Hutton report published?", ""),  # a report as an event
+        ("Who wrote the story about the summit?", "author"),
+        ("Who wrote the song?", ""),
+        ("Who is quoted in the story about the summit?", "quoted"),
+        ("Does the article quote anyone from the alliance?", "quoted"),
+    ],
+)
+def test_which_part_of_an_article_a_question_asks_for(asked: str, part: str) -> None:
+    assert aspect(asked) == part

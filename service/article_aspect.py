@@ -1,0 +1,25 @@
+"""Whether a question asks about an article itself (its headline, gist, date, author, who it
+quotes) rather than the events it reports, and which of these; answered by service/about_article.py."""
+
+import re
+
+# The question names a news article as its object: "the story about ...", "the report on ...",
+# "this article" ("the dispute is mainly about", "the Hutton report was published" ask about events).
+ARTICLE = (
+    r"\b(?:(?:article|story|report|piece|item)\s+(?:about|on|headlined|titled)"
+    r"|(?:this|that|the|its|their)\s+(?:article|story|piece))\b"
+)
+ASPECTS = (
+    # "What is the headline of ...?", "its headline?"; not "the story headlined '...'", nor the
+    # economists' "headline inflation".
+    ("headline", re.compile(r"\bheadline\b(?=\s+(?:of|for|on)\b|\s*[?.!]*$)|[’']s headline\b|\bits headline\b", re.I)),
+    ("opening", re.compile(rf"{ARTICLE}.*\b(?:mainly|chiefly|mostly|largely|basically) about\b|\bgist\b", re.I)),
+    ("date", re.compile(rf"(?=.*{ARTICLE}).*\b(?:published|dated|posted|publication date)\b", re.I)),
+    ("author", re.compile(rf"(?=.*{ARTICLE}).*\b(?:who (?:wrote|authored|filed)|author|byline|reporter)\b", re.I)),
+    ("quoted", re.compile(rf"(?=.*{ARTICLE}).*\b(?:quoted?|quotes)\b", re.I)),
+)
+
+
+def aspect(text: str) -> str:
+    """What of the article the question asks for; "" when it asks about events."""
+    return next((name for name, pattern in ASPECTS if pattern.search(text)), "")
