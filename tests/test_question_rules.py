@@ -119,6 +119,7 @@ def test_how_a_follow_up_is_rewritten_to_stand_alone(history: list[Turn], follow
         # An expectation never answers what happened.
         ({"text": "What did the painting sell for?"}, {"text": "It is expected to fetch £2m."}, False),
         ({"text": "What did the painting sell for?"}, {"text": "It sold for £2m."}, True),
+        ({"text": "Where did the couple marry?"}, {"text": "The singer is to marry her manager."}, False),  # a plan
         # A value asked for ("How much ...?") is written out in the sentence that gives it.
         ({"expects": "money"}, {"has_expected": False}, False),
         ({"expects": "money"}, {"has_expected": True}, True),
