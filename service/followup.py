@@ -115,6 +115,11 @@ def earlier_questions(history: list[Turn], turns: int = 2) -> str:
     return " ".join(t.rewritten_question for t in history[-turns:])
 
 
+def quoted_before(history: list[Turn]) -> list[str]:
+    """The sentences the last answer quoted, as "source:offset"."""
+    return [f"{c.source}:{c.char_start}" for c in history[-1].citations] if history else []
+
+
 def story(history: list[Turn]) -> list[str]:
     """The articles the last answer quoted: what a leaning follow-up is about."""
     return sorted({c.source for c in history[-1].citations}) if history else []

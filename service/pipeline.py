@@ -16,7 +16,7 @@ from service.condense import condense
 from service.conversations import ConversationStore, ConversationStoreError, Turn
 from service.corpus_index import CorpusIndex
 from service.extractive import ExtractiveAnswerer
-from service.followup import earlier_questions, leans_on_history, rewrite, story
+from service.followup import earlier_questions, leans_on_history, quoted_before, rewrite, story
 from service.generative import GenerativeAnswerer
 from service.llm import LLMUnavailable, make_llm
 from service.memory import release_free_memory
@@ -144,7 +144,7 @@ class Pipeline:
         candidates = retriever.retrieve(query, retriever.embed_query(query), top_k or self.settings.retrieval.top_k)
         question = analyse(standalone, retriever.index, {c.unit.source for c in candidates})
         if before:
-            question = question.model_copy(update={"story": story(history)})
+            question = question.model_copy(update={"story": story(history), "quoted_before": quoted_before(history)})
         return question, candidates, retriever.index
 
     def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:

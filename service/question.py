@@ -47,6 +47,8 @@ class Question(BaseModel):
     # For a follow-up that leans on the conversation ("Who directed it?"): the articles the last
     # answer quoted, which it is about.
     story: list[str] = []
+    # The sentences that answer quoted ("source:offset"): a follow-up rarely asks for them again.
+    quoted_before: list[str] = []
     # A question asking two things ("Who chaired it, and where was it held?"), read part by part:
     # each part has its own topic and answer type.
     parts: list["Question"] = []

@@ -158,5 +158,6 @@ def signals(s: Scored, question: Question, relevance_rank: int) -> Signals:
         only_names=only_names(s, question),
         headline=unit.kind == "title",
         in_story=unit.source in question.story,
+        quoted_before=f"{unit.source}:{unit.char_start}" in question.quoted_before,
         text=unit.text,
     )

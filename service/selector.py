@@ -52,6 +52,7 @@ FEATURES = (
     "value_in_topic_article",
     "in_story",
     "outside_story",
+    "quoted_before",
     "hedged_for_outcome",
     "wrong_year",
     "misses_names",
@@ -83,6 +84,7 @@ class Signals(BaseModel):
     only_names: bool
     headline: bool
     in_story: bool = False  # from an article the last answer quoted, for a follow-up leaning on it
+    quoted_before: bool = False  # quoted by that answer itself
     text: str
 
 
@@ -173,6 +175,8 @@ def features(
         # "Who directed it?" asks about the story of the last answer, not another one.
         "in_story": float(signals.in_story),
         "outside_story": float(bool(question.story) and not signals.in_story),
+        # A follow-up asks for something the last answer did not say.
+        "quoted_before": float(signals.quoted_before),
         "hedged_for_outcome": float(outcome and bool(HEDGE.search(signals.text))),
         "wrong_year": float(signals.wrong_year),
         "misses_names": float(signals.misses_names),

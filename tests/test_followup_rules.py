@@ -3,7 +3,7 @@
 import pytest
 
 from service.conversations import Turn
-from service.followup import earlier_questions, leans_on_history, story
+from service.followup import earlier_questions, leans_on_history, quoted_before, story
 from service.schemas import Citation
 
 
@@ -37,3 +37,5 @@ def test_a_leaning_follow_up_is_read_with_the_last_two_questions_and_the_last_an
     assert earlier_questions(history) == "Second? Third?"
     assert story(history) == ["b.txt", "c.txt"]
     assert story([]) == []
+    # What the last answer quoted, which the follow-up rarely asks for again.
+    assert quoted_before(history) == ["c.txt:0", "b.txt:0"] and quoted_before([]) == []

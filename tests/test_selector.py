@@ -76,6 +76,8 @@ def test_signals_of_a_sentence(asked: str, sentence: str, name: str, expected: f
         ({"topic": []}, {"coverage": 0.0}, "topic_absent", 0.0),
         ({}, {"similarity": 0.5}, "similarity_gap", pytest.approx(0.3)),
         ({}, {"rank": 3}, "retrieval_rank", 0.25),
+        ({"story": ["a.txt"]}, {"in_story": True, "quoted_before": True}, "quoted_before", 1.0),
+        ({"story": ["a.txt"]}, {"in_story": True}, "quoted_before", 0.0),
     ],
 )
 def test_signals_of_a_question_and_a_sentence(change: dict, given: dict, name: str, expected: float) -> None:
