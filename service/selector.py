@@ -125,13 +125,14 @@ def eligible(question: Question, signals: Signals) -> bool:
     one that names something only by a sentence naming it, one about a year not by a sentence
     about other years, one about what happened not by what was only expected to ("is expected to
     fetch £2m" is not what it sold for), one for an amount, a count, a share, a date or a time by a
-    sentence that writes out no value of that kind."""
+    sentence that writes out no value of that kind, one asking "which ..." by a sentence naming
+    nothing the question does not."""
     return not (
         (question.asks_speech and not signals.own_words)
         or signals.misses_names
         or signals.wrong_year
         or (asks_outcome(question) and bool(HEDGE.search(signals.text)))
-        or (question.expects in answer_type.VALUES and not signals.has_expected)
+        or (question.expects in answer_type.VALUES | {"name"} and not signals.has_expected)
     )
 
 

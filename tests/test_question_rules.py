@@ -124,6 +124,8 @@ def test_how_a_follow_up_is_rewritten_to_stand_alone(history: list[Turn], follow
         ({"expects": "money"}, {"has_expected": False}, False),
         ({"expects": "money"}, {"has_expected": True}, True),
         ({"expects": "place"}, {"has_expected": False}, True),  # a place may be named elsewhere in the article
+        # "Which companies ...?" is answered by a sentence naming one the question does not.
+        ({"expects": "name"}, {"has_expected": False}, False),
     ],
 )
 def test_what_no_likelihood_overrides(change: dict, given: dict, eligible: bool) -> None:
