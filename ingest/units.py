@@ -19,8 +19,9 @@ from ingest.text.speakers import SpeakerTracker
 # Bumped whenever what a unit is or how it is embedded changes: stored units of an older
 # schema are re-ingested. 6: a lone "\r" ends a line (files with old Mac line endings were
 # stored as one line). 7: “...,” the company said is an unnamed speaker's, not the last one's.
-# 8: speakers are a list; word lists are one set (titles name people for "he said").
-SCHEMA_VERSION = 8
+# 8: speakers are a list; word lists are one set (titles name people for "he said"). 9: more
+# sentence-opening words are no part of a name ("Yet Evan Mann said").
+SCHEMA_VERSION = 9
 # A "sentence" longer than this (a run-on line with no full stops) is cut at white space so
 # that a unit stays quotable and within the embedding model's window.
 MAX_UNIT_CHARS = 600

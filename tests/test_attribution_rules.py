@@ -33,6 +33,17 @@ ROWS = [
         [[], ["Lord Goldsmith"]],
     ),
     (["Prices rose by 3% in March."], [], [[]]),
+    # A sentence's opening word is no part of the name after it.
+    (["Yet Evan Mann, the club's owner, said he would stay."], [], [["Evan Mann"]]),
+    (["So Tony Blair said the deal was done."], [], [["Tony Blair"]]),
+    # A role word before a name introduces the person whom a later surname means.
+    (["Media chief Alastair Campbell arrived.", "Campbell said he was sorry."], [], [[], ["Alastair Campbell"]]),
+    # The owner before a possessive is not part of the name; a name may start at its honorific.
+    (["Plaid Cymru's Elfyn Llwyd said the plan was flawed."], [], [["Elfyn Llwyd"]]),
+    (["In Tanzania Mr Brown said aid would rise."], [], [["Mr Brown"]]),
+    (["Edward Leigh, chairman of the committee, said the costs were too high."], [], [["Edward Leigh"]]),
+    # A quotation is whoever it says spoke it, even two sentences on; it runs over sentences.
+    (['"We lost.', 'It hurts," said coach Ann Lee.'], [], [["Ann Lee"], ["Ann Lee"]]),
 ]
 
 
