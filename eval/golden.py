@@ -6,15 +6,6 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULT_SET = Path(__file__).resolve().parent / "golden" / "core.jsonl"
-KINDS = {
-    "direct",
-    "speaker-heading",
-    "attribution-trap",
-    "second-article",
-    "date-place-number",
-    "unanswerable",
-    "follow-up",
-}
 # The kind of a draft exported from readers' feedback; a reviewer gives it a real one.
 FEEDBACK_DRAFT = "feedback-draft"
 

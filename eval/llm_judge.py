@@ -4,7 +4,7 @@ when an LLM is configured: `citeline eval --llm-judge`. Its verdicts are stored 
 from llama_index.core.llms import LLM
 
 from service.llm import chat
-from service.prompts import render
+from service.prompts import load, render
 from service.schemas import Citation
 from service.verify import MARKER
 
@@ -16,8 +16,6 @@ class LLMJudge:
     def supports(self, claim: str, cited: list[Citation]) -> bool:
         if not cited:
             return False
-        passages = "\n".join(f"({c.speaker or 'the reporter'}) {c.quote}" for c in cited)
-        verdict = chat(
-            self.llm, "You check citations.", render("judge", passages=passages, claim=MARKER.sub("", claim))
-        )
+        passages = "\n".join(f"({c.speaker or load('no_speaker')}) {c.quote}" for c in cited)
+        verdict = chat(self.llm, load("judge_system"), render("judge", passages=passages, claim=MARKER.sub("", claim)))
         return verdict.strip().upper().startswith("SUPPORTED")

@@ -8,7 +8,7 @@ A sentence with numbers of another kind ("four goals" for "how much did they wan
 
 import re
 
-from ingest.text import DAYS, MONTHS
+from ingest.text import DAYS, MONTHS, YEAR
 
 NUMBER_WORD = (
     r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred"
@@ -65,7 +65,7 @@ EVIDENCE = {
         r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b",
         re.I,
     ),
-    "time": re.compile(rf"\b(?:{MONTHS}|{DAYS}|(?:19|20)\d\d|yesterday|today|ago|\d{{4}}-\d\d-\d\d)\b"),
+    "time": re.compile(rf"\b(?:{MONTHS}|{DAYS}|yesterday|today|ago|\d{{4}}-\d\d-\d\d)\b|{YEAR}"),
     "place": re.compile(r"\b(?:in|at|from|to)\s+(?:the\s+)?([A-Z][\w’'-]+)"),
     "person": re.compile(r"\b([A-Z][\w’'-]+)\s+([A-Z][\w’'-]+)\b"),
     "name": re.compile(r"(?<=[\w,;:’'\"“”)]\s)([A-Z][\w’'-]+)"),  # a capitalised word after the first

@@ -5,7 +5,7 @@ from llama_index.core.llms import LLM
 
 from service.conversations import Turn
 from service.llm import chat
-from service.prompts import render
+from service.prompts import load, render
 
 # A condensed question much longer than this is the model rambling, not a question.
 MAX_CHARS = 400
@@ -17,8 +17,6 @@ def condense(llm: LLM, question: str, history: list[Turn]) -> str:
     for turn in history:
         lines.append(f"User: {turn.rewritten_question}")
         lines.append(f"Assistant: {turn.answer[:300]}")
-    reply = chat(
-        llm, "You rewrite follow-up questions.", render("condense", history="\n".join(lines), question=question)
-    )
+    reply = chat(llm, load("condense_system"), render("condense", history="\n".join(lines), question=question))
     first = reply.strip().splitlines()[0].strip().strip('"') if reply.strip() else ""
     return first if 0 < len(first) <= MAX_CHARS else ""

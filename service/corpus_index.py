@@ -15,7 +15,6 @@ from ingest.units import Unit
 class CorpusIndex:
     def __init__(self, units: list[Unit]) -> None:
         self.units = {u.id: u for u in units}
-        self.vocabulary: set[str] = set()
         df: Counter[str] = Counter()
         speakers: set[str] = set()
         people: set[str] = set()
@@ -25,8 +24,6 @@ class CorpusIndex:
         proper: set[str] = set()
         for unit in units:
             people.update(words(name)[-1] for name in titled_names(unit.text))
-            context = f"{unit.title} {unit.heading} {unit.speaker} {unit.text}"
-            self.vocabulary.update(words(context))
             for part in (unit.title, unit.heading, unit.speaker, unit.text):
                 tokens = WORD.findall(part)
                 proper.update(w.lower() for w in tokens[1:] if w[:1].isupper())
@@ -35,7 +32,6 @@ class CorpusIndex:
             df.update(set(content_stems(f"{unit.heading} {unit.text}")))
             speakers.update(unit.speakers)
             self.speakers_by_source[unit.source].update(unit.speakers)
-        self._stems = {stem(w) for w in self.vocabulary}
         self._name_stems = {stem(w) for w in proper}
         total = max(len(units), 1)
         self._idf = {term: math.log(1 + total / count) for term, count in df.items()}
@@ -53,8 +49,6 @@ class CorpusIndex:
         # Surnames the corpus gives a title ("Mr Howard", "President Putin"): surely people, where
         # a speaker label may name a body ("Scotland Yard said").
         self.titled = people
-        # Surnames of people the corpus mentions (lower case), speakers or not.
-        self.people = people | {words(name)[-1] for name in speakers if words(name)}
         # The sentences around each on the same line, so an answer can quote a statement whole.
         by_line: dict[tuple[str, int], list[Unit]] = defaultdict(list)
         for unit in units:
@@ -74,11 +68,6 @@ class CorpusIndex:
     @classmethod
     def load(cls, store: UnitStore) -> "CorpusIndex":
         return cls(list(store.all_units()))
-
-    def knows(self, word: str) -> bool:
-        """Whether the corpus uses this word, in any inflection ("Russians" for "Russian")."""
-        word = words(word)[0] if words(word) else ""
-        return bool(word) and (word in self.vocabulary or stem(word) in self._stems)
 
     def knows_name(self, word: str) -> bool:
         """Whether the corpus uses this word as a name, capitalised ("Mars" the planet is not

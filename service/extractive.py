@@ -13,7 +13,7 @@ from service.answerer import Answer
 from service.corpus_index import CorpusIndex
 from service.judging import answers, judged
 from service.prompts import cannot_answer
-from service.question import Question
+from service.question import Question, surname
 from service.retrieve import Candidate
 from service.schemas import Citation
 from service.scoring import Scored, misses_the_names, stems_of
@@ -64,9 +64,9 @@ def named_as(question: Question) -> str:
     for label in question.persons:
         label_words = set(words(label))
         fit = len(label_words & asked) - len(label_words - asked)
-        surname = words(label)[-1] if words(label) else label
-        if surname not in best or fit > best[surname][0]:
-            best[surname] = (fit, label)
+        called = surname(label) or label
+        if called not in best or fit > best[called][0]:
+            best[called] = (fit, label)
     if not best and question.voice:  # a body: as the question writes it ("Scotland Yard")
         return " ".join(dict.fromkeys(w for w in WORD.findall(question.text) if words(w)[0] in question.voice))
     return " or ".join(label for _, label in best.values())

@@ -22,7 +22,7 @@ from service.answerer import Answer, Answerer
 from service.corpus_index import CorpusIndex
 from service.judging import answers, relevant
 from service.llm import LLMUnavailable, chat
-from service.prompts import cannot_answer, render
+from service.prompts import cannot_answer, load, render
 from service.question import Question
 from service.retrieve import Candidate
 from service.schemas import Citation
@@ -35,7 +35,7 @@ log = logging.getLogger("citeline")
 # "[1, 3]" and "[1][3]" both cite sources 1 and 3.
 CITES = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 TRAILING_MARKERS = re.compile(r"([.!?])\s*((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)")
-FLAG = " [unverified]"
+FLAG = f" {load('unverified_mark')}"
 
 
 class Generated(BaseModel):
@@ -59,7 +59,7 @@ def numbered_sources(ranked: list[Scored], budget: int) -> list[Scored]:
 
 
 def source_line(n: int, unit: Unit) -> str:
-    who = unit.speaker or (f"section: {unit.heading}" if unit.heading else "the reporter")
+    who = unit.speaker or (render("source_section", heading=unit.heading) if unit.heading else load("no_speaker"))
     text = " ".join(unit.text.split())
     return f"[{n}] ({who}; {unit.source} line {unit.line}) {text}"
 

@@ -12,6 +12,7 @@ from ingest.text import (
     STANCE_NOUNS,
     TITLES,
     WORD,
+    according_to,
     is_content,
     stem,
     topic_stems,
@@ -21,15 +22,14 @@ from service import answer_type, article_aspect
 from service.corpus_index import CorpusIndex
 from service.question_parts import split_parts
 
-# Where a question names whose words it asks for: "did <subject> say", "<subject>'s view",
-# "according to <subject>". Anyone else it names is part of the topic.
+# Where a question names whose words it asks for: "did <subject> say", "<subject>'s view" (and
+# "according to <subject>", read as in articles). Anyone else it names is part of the topic.
 SPEECH_ASKS = (
     re.compile(
         rf"\b(?:did|does|do|has|have|had|is|was|were|are|will|would)\s+(?P<subject>[^?]{{1,120}}?)\s+"
         rf"(?:(?:himself|herself|themselves|also|really|ever|actually|once)\s+)?(?:{ASKING_VERBS})(?:s|d|ed)?\b"
     ),
     re.compile(rf"(?P<subject>(?:[\w’'.-]+\s+){{0,6}}[\w’'.-]+?)[’']s?\s+(?:\w+\s+)?(?:{STANCE_NOUNS})\b"),
-    re.compile(r"\b[Aa]ccording to\s+(?P<subject>[^,?]{1,80})"),
 )
 
 
@@ -99,7 +99,7 @@ def names(label: str, text: str) -> bool:
 
 def speech_subjects(text: str) -> list[str]:
     """The parts of a question that name whose words it asks for."""
-    return [m.group("subject") for pattern in SPEECH_ASKS for m in pattern.finditer(text)]
+    return [m.group("subject") for pattern in SPEECH_ASKS for m in pattern.finditer(text)] + according_to(text)
 
 
 def named_in_full(label: str, text: str) -> bool:

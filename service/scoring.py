@@ -9,6 +9,7 @@ from functools import lru_cache
 from pydantic import BaseModel
 
 from ingest.text import WORD, content_stems, covered, stem
+from ingest.text import YEAR as YEAR_PATTERN
 from service import answer_type, voice
 from service.corpus_index import CorpusIndex
 from service.question import Question
@@ -110,7 +111,7 @@ def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -
     return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
-YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+YEAR = re.compile(YEAR_PATTERN)
 
 
 def contradicts_the_year(s: Scored, question: Question) -> bool:

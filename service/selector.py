@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
-from ingest.text import HEDGE
+from ingest.text import HEDGE, holds_quotation
 from service import answer_type
 from service.question import Question
 
@@ -63,7 +63,6 @@ FEATURES = (
     "topic_absent",
 )
 
-QUOTATION = re.compile(r"[“”\"]")
 # A question about what happened: asked in the past tense ("did", "was", "sold", "won"), and not
 # itself about an expectation ("What is it expected to fetch?").
 OUTCOME = re.compile(r"\b(?:did|was|were|had|has|have)\b|\b\w{3,}ed\b", re.IGNORECASE)
@@ -158,7 +157,7 @@ def features(
         "own_words_off_topic": float(signals.own_words and bool(question.topic) and signals.coverage == 0),
         # Asked what someone said, their words themselves, in quotation marks, answer best; the
         # reporter's sentence introducing them ("X said the plan was debated") less so.
-        "quoted_words": float(question.asks_speech and signals.own_words and bool(QUOTATION.search(signals.text))),
+        "quoted_words": float(question.asks_speech and signals.own_words and holds_quotation(signals.text)),
         "other_voice": float(question.asks_speech and not signals.own_words),
         "type_match": float(bool(question.expects) and signals.has_expected),
         # A date or a number is written out in the sentence that gives it; a place or a person may

@@ -22,6 +22,8 @@ QUOTE_FRAMES = (
     "quote_referring",
     "quote_according",
     "quote_also_said",
+    "quote_according_body",
+    "quote_also_said_body",
     "nearest",
     "nearest_according",
 )
@@ -49,12 +51,12 @@ def sentence_for(unit_text: str, speakers: list[str], marker: int, first_for_spe
         return f"{render('quote_reported', quote=quote)} [{marker}]"
     if PRONOUN_START.match(unit_text):
         return f"{render('quote_referring', speaker=speaker, quote=quote)} [{marker}]"
+    # Speakers that are bodies, not people, take an article: "according to the Defense Ministry".
+    body = "_body" if is_institution(speaker) else ""
     if first_for_speaker:
-        # Speakers that are bodies, not people, take an article: "according to the Defense Ministry".
-        who = f"the {speaker}" if is_institution(speaker) else speaker
-        return f"{render('quote_according', speaker=who, quote=quote)} [{marker}]"
-    short = f"The {speaker}" if is_institution(speaker) else " and ".join(s.split()[-1] for s in speakers)
-    return f"{render('quote_also_said', speaker=short, quote=quote)} [{marker}]"
+        return f"{render('quote_according' + body, speaker=speaker, quote=quote)} [{marker}]"
+    short = speaker if body else " and ".join(s.split()[-1] for s in speakers)
+    return f"{render('quote_also_said' + body, speaker=short, quote=quote)} [{marker}]"
 
 
 def not_reported(parts: list[str]) -> str:

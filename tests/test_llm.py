@@ -13,6 +13,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.app import create_app
 from service.pipeline import Pipeline
+from service.prompts import cannot_answer
 from tests import scripted_llm
 from tests.conftest import (
     MEDUZA,
@@ -73,8 +74,8 @@ def test_a_made_up_list_falls_back_to_the_extractive_answer(llm_http: httpx.Clie
     assert verification["answerer"].startswith("extractive (no generated sentence")
     assert "oligarchs" not in body["answer"] and "300 billion" not in body["answer"]
     assert len(verification["removed"]) == 2
-    for citation in body["citations"]:
-        assert citation["quote"] in body["answer"]
+    # The seeds say nothing of sanctions on banks: the extractive answer is a refusal.
+    assert not body["answered"] and body["answer"].startswith(cannot_answer()), body["answer"]
 
 
 def test_the_models_refusal_is_a_refusal(llm_http: httpx.Client) -> None:

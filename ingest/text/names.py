@@ -23,6 +23,8 @@ ROLE_THEN_NAME = re.compile(
 POSSESSIVE = re.compile(r"[’']s$")
 # Capitalised words that start sentences or name no one.
 NOT_NAMES = frozenset(load("sentence_starters")) | frozenset(load("months")) | frozenset(load("days"))
+# A year as news writes it (1800-2099).
+YEAR = r"\b(?:1[89]|20)\d\d\b"
 # Regex alternations of the month and day names, for dates.
 MONTHS = alternation(load("months"))
 DAYS = alternation(load("days"))

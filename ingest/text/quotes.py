@@ -6,6 +6,11 @@ FIRST_QUOTE_MARK = re.compile(r"[“”\"]")
 OPENING_QUOTE = re.compile(r"^[\W_]*[“\"«]")
 
 
+def holds_quotation(sentence: str) -> bool:
+    """Whether the sentence gives someone's words in double quotation marks."""
+    return bool(FIRST_QUOTE_MARK.search(sentence))
+
+
 def opens_with_quote(sentence: str) -> bool:
     return bool(OPENING_QUOTE.match(sentence))
 
