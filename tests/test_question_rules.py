@@ -56,6 +56,9 @@ INDEX = CorpusIndex(UNITS)
         # A name the corpus never uses: the corpus cannot answer, whoever's words are asked for.
         ("What did Macron say about the summit?", [], False, "", ["macron", "summit"], ["Macron"]),
         ("When will Ukraine join the alliance?", [], False, "time", ["ukrain", "join", "allianc"], []),
+        # A stance noun after the possessive, or "according to", asks for the person's own words.
+        ("What is Stoltenberg's position on membership?", ["Jens Stoltenberg"], True, "", ["member"], []),
+        ("According to Zelensky, what does Ukraine need?", ["Volodymyr Zelensky"], True, "", ["ukrain", "need"], []),
     ],
 )
 def test_how_a_question_is_read(
@@ -94,6 +97,23 @@ def turn(asked: str, cited: Unit | None = None) -> Turn:
             [turn("What did Stoltenberg say about Ukraine's membership?")],
             "What about Zelensky?",
             "What did Zelensky say about Ukraine's membership?",
+        ),
+        # "What about <topic>?" keeps the person and swaps the topic; "his" is the person's.
+        (
+            [turn("What did Stoltenberg say about Ukraine's membership?")],
+            "What about the summit?",
+            "What did Stoltenberg say about the summit?",
+        ),
+        (
+            [turn("What did Stoltenberg say about Ukraine's membership?")],
+            "What did he say about his own role?",
+            "What did Stoltenberg say about Stoltenberg's own role?",
+        ),
+        # "too" asks the same of someone else: the topic carries over.
+        (
+            [turn("What did Stoltenberg say about Ukraine's membership?")],
+            "Did Zelensky comment too?",
+            "Did Zelensky comment too about Ukraine's membership?",
         ),
         # Or the speaker of the last answer's first quote, when the question named no one.
         (
