@@ -6,7 +6,7 @@ statements, spokesmen and officials a reporter leaves unnamed ("A spokesman said
 company said ...", "said an FA statement") in an article that names the body.
 """
 
-from ingest.text import NAME_RUN, STATEMENT, according_to, is_content, words
+from ingest.text import NAME_RUN, STATEMENT, according_to, is_content, stem, words
 from ingest.units import Unit
 from service.question import Question
 from service.retrieve import Candidate
@@ -21,14 +21,17 @@ def initials(name: list[str]) -> str:
 
 
 def names_body(label: str, voice: list[str]) -> bool:
-    """Whether a speaker label is the asked body: its words, or its initials ("FA")."""
+    """Whether a speaker label is the asked body: its words in any inflection ("Conservative" for
+    "the Conservatives"), or its initials ("FA")."""
     label_words = [w for w in words(label) if is_content(w)]
-    return bool(label_words) and (set(label_words) <= set(voice) or [initials(label_words)] == voice)
+    stems = {stem(w) for w in voice}
+    return bool(label_words) and ({stem(w) for w in label_words} <= stems or [initials(label_words)] == voice)
 
 
 def mentions(unit: Unit, voice: list[str]) -> bool:
-    """Whether the sentence or its headline names the body, or spells out its initials."""
-    if voice[-1] in words(f"{unit.title} {unit.text}"):
+    """Whether the sentence or its headline names the body ("a Conservative spokesperson" for
+    "the Conservatives"), or spells out its initials."""
+    if stem(voice[-1]) in {stem(w) for w in words(f"{unit.title} {unit.text}")}:
         return True
     names = (words(run) for run in NAME_RUN.findall(unit.text))
     return len(voice) == 1 and any(len(name) > 1 and initials(name) == voice[0] for name in names)

@@ -69,7 +69,13 @@ def test_a_body_speaks_through_unnamed_statements_in_an_article_that_names_it(
         ("Scotland Yard", ["scotland", "yard"], True),
         ("Football Association", ["fa"], True),  # by its initials
         ("Lakshmi Mittal", ["mittal", "steel"], False),  # a person who shares a word
+        ("Conservative", ["conservatives"], True),  # in another inflection
     ],
 )
 def test_a_speaker_label_is_the_body_by_its_words_or_initials(label: str, body: list[str], expected: bool) -> None:
     assert voice.names_body(label, body) is expected
+
+
+def test_a_statement_names_the_body_in_any_inflection() -> None:
+    statement = unit("A Conservative spokesperson said the plan was a stunt.", source="news/d.txt")
+    assert voice.mentions(statement, ["conservatives"]) and not voice.mentions(statement, ["labour"])
