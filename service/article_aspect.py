@@ -9,10 +9,12 @@ ARTICLE = (
     r"\b(?:(?:article|story|report|piece|item)\s+(?:about|on|headlined|titled)"
     r"|(?:this|that|the|its|their)\s+(?:article|story|piece))\b"
 )
+# "headline of", "headline?", "its headline": the noun asked for, not "the story headlined '...'"
+# nor the economists' "headline inflation".
+HEADLINE = r"\bheadline\b(?=\s+(?:of|for|on)\b|\s*[?.!]*$)|[’']s headline\b|\bits headline\b"
 ASPECTS = (
-    # "What is the headline of ...?", "its headline?"; not "the story headlined '...'", nor the
-    # economists' "headline inflation".
-    ("headline", re.compile(r"\bheadline\b(?=\s+(?:of|for|on)\b|\s*[?.!]*$)|[’']s headline\b|\bits headline\b", re.I)),
+    # Of a named article, or the one the conversation is about ("its headline").
+    ("headline", re.compile(rf"(?=.*(?:{ARTICLE}|\bits\b)).*(?:{HEADLINE})", re.I)),
     ("opening", re.compile(rf"{ARTICLE}.*\b(?:mainly|chiefly|mostly|largely|basically) about\b|\bgist\b", re.I)),
     ("date", re.compile(rf"(?=.*{ARTICLE}).*\b(?:published|dated|posted|publication date)\b", re.I)),
     ("author", re.compile(rf"(?=.*{ARTICLE}).*\b(?:who (?:wrote|authored|filed)|author|byline|reporter)\b", re.I)),

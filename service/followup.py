@@ -121,5 +121,5 @@ def quoted_before(history: list[Turn]) -> list[str]:
 
 
 def story(history: list[Turn]) -> list[str]:
-    """The articles the last answer quoted: what a leaning follow-up is about."""
-    return sorted({c.source for c in history[-1].citations}) if history else []
+    """The articles the last answer quoted, first quoted first: what a leaning follow-up is about."""
+    return list(dict.fromkeys(c.source for c in history[-1].citations)) if history else []

@@ -35,7 +35,7 @@ def turn(question: str, sources: list[str]) -> Turn:
 def test_a_leaning_follow_up_is_read_with_the_last_two_questions_and_the_last_answers_articles() -> None:
     history = [turn("First?", ["a.txt"]), turn("Second?", ["b.txt"]), turn("Third?", ["c.txt", "b.txt"])]
     assert earlier_questions(history) == "Second? Third?"
-    assert story(history) == ["b.txt", "c.txt"]
+    assert story(history) == ["c.txt", "b.txt"]  # the article of the first quote first
     assert story([]) == []
     # What the last answer quoted, which the follow-up rarely asks for again.
     assert quoted_before(history) == ["c.txt:0", "b.txt:0"] and quoted_before([]) == []

@@ -194,6 +194,7 @@ def test_which_sentences_the_extractive_answerer_quotes(ranked: list[Scored], li
     [
         ("What is the headline of the report on the Vilnius summit?", "headline"),
         ("What was the story's headline?", "headline"),
+        ("What is the headline?", ""),  # of no article in particular
         ("What was the headline inflation rate in May?", ""),  # the economists' headline
         ("What is the story headlined 'Leaders meet' mainly about?", "opening"),
         ("What is the dispute mainly about?", ""),  # events, not an article
