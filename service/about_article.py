@@ -9,7 +9,7 @@ What the article does not record (most give no date, none an author) is said, no
 from service import wording
 from service.answerer import Answer
 from service.corpus_index import CorpusIndex
-from service.prompts import cannot_answer
+from service.prompts import cannot_answer, load
 from service.question import Question
 from service.schemas import Citation
 from service.scoring import Scored
@@ -48,4 +48,4 @@ def answer(question: Question, ranked: list[Scored], index: CorpusIndex, limit: 
 
 
 def refusal(ranked: list[Scored], reason: str) -> Answer:
-    return Answer(text=f"{cannot_answer()} {wording.fixed(reason)}", answered=False, citations=[], ranked=ranked)
+    return Answer(text=f"{cannot_answer()} {load(reason)}", answered=False, citations=[], ranked=ranked)

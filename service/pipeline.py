@@ -10,7 +10,6 @@ import time
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from ingest.store import UnitStore
-from service import wording
 from service.answerer import Answerer
 from service.condense import condense
 from service.conversations import ConversationStore, ConversationStoreError, Turn
@@ -20,7 +19,7 @@ from service.followup import earlier_questions, leans_on_history, quoted_before,
 from service.generative import GenerativeAnswerer
 from service.llm import LLMUnavailable, make_llm
 from service.memory import release_free_memory
-from service.prompts import cannot_answer
+from service.prompts import cannot_answer, load
 from service.question import Question, analyse
 from service.question_text import is_unicode, visible
 from service.retrieve import Candidate, HybridRetriever
@@ -163,7 +162,7 @@ class Pipeline:
         )
         answered = drafted.answered
         if answered and not citations:
-            answer_text, answered = f"{cannot_answer()} {wording.sources_changed()}", False
+            answer_text, answered = f"{cannot_answer()} {load('sources_changed')}", False
         return AskResponse(
             answer=answer_text,
             answered=answered,

@@ -84,13 +84,3 @@ def no_statement(speaker: str) -> str:
 def article_part(aspect: str, unit_text: str) -> str:
     """An article's own part, asked for by name: its headline, opening, date line or byline."""
     return render(f"article_{aspect}", quote=quoted(unit_text))
-
-
-def fixed(name: str) -> str:
-    """A fixed sentence of prompts/, said as it is."""
-    return load(name)
-
-
-def sources_changed() -> str:
-    """Said when every citation failed verification: the files differ from what was ingested."""
-    return load("sources_changed")
