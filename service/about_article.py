@@ -6,6 +6,7 @@ its date line, the speakers ingest found), never from a sentence that merely sha
 What the article does not record (most give no date, none an author) is said, not guessed.
 """
 
+from ingest.units import Unit
 from service import wording
 from service.answerer import Answer
 from service.corpus_index import CorpusIndex
@@ -16,35 +17,38 @@ from service.scoring import Scored
 
 
 def answer(question: Question, ranked: list[Scored], index: CorpusIndex, limit: int) -> Answer | None:
-    """The asked part of the article the question is about (the last answer's, for a follow-up;
-    else the likeliest sentence's), or why the article cannot say; None when nothing was retrieved."""
-    source = question.story[0] if question.story else (ranked[0].candidate.unit.source if ranked else "")
-    units = index.by_source.get(source, [])
-    if not units:
+    """The asked part of the article the question is about: of the conversation's story for a
+    follow-up, else of the likeliest retrieved article that has such a part; or why none can say.
+    None when nothing was retrieved."""
+    sources = question.story or list(dict.fromkeys(s.candidate.unit.source for s in ranked))
+    if not any(index.by_source.get(source) for source in sources):
         return None
-    if question.about_article == "quoted":
-        firsts = {}
+    aspect = question.about_article
+    found = next(
+        (parts for source in sources if (parts := part_of(aspect, index.by_source.get(source, []), limit))), []
+    )
+    if not found:
+        return refusal(ranked, "article_quotes_no_one" if aspect == "quoted" else f"article_has_no_{aspect}")
+    if aspect == "quoted":
+        sentences = [wording.sentence_for(u.text, u.speakers, n, True) for n, u in enumerate(found, start=1)]
+    else:
+        sentences = [f"{wording.article_part(aspect, found[0].text)} [1]"]
+    citations = [Citation.of(n, u) for n, u in enumerate(found, start=1)]
+    return Answer(text=" ".join(sentences), answered=True, citations=citations, ranked=ranked)
+
+
+def part_of(aspect: str, units: list[Unit], limit: int) -> list[Unit]:
+    """The units that give an article's asked part, in reading order; none when it has no such part."""
+    if aspect == "quoted":  # the first sentence of each speaker
+        firsts: dict[str, Unit] = {}
         for unit in units:
             for speaker in unit.speakers:
                 firsts.setdefault(speaker, unit)
-        quoted = list({u.id: u for u in firsts.values()}.values())[:limit]
-        if not quoted:
-            return refusal(ranked, "article_quotes_no_one")
-        sentences = [wording.sentence_for(u.text, u.speakers, n, True) for n, u in enumerate(quoted, start=1)]
-        citations = [Citation.of(n, u) for n, u in enumerate(quoted, start=1)]
-        return Answer(text=" ".join(sentences), answered=True, citations=citations, ranked=ranked)
-    part = {
-        "headline": next((u for u in units if u.kind == "title"), None),
-        "opening": next((u for u in units if u.kind == "text"), None),
-        "date": next((u for u in units if u.kind == "meta"), None),
-        # The text format records no author (a byline line reads as a heading); authors come with
-        # the articles' metadata (issue #15).
-        "author": None,
-    }[question.about_article]
-    if part is None:
-        return refusal(ranked, f"article_has_no_{question.about_article}")
-    text = f"{wording.article_part(question.about_article, part.text)} [1]"
-    return Answer(text=text, answered=True, citations=[Citation.of(1, part)], ranked=ranked)
+        return list({u.id: u for u in firsts.values()}.values())[:limit]
+    kind = {"headline": "title", "opening": "text", "date": "meta"}.get(aspect)
+    # The text format records no author (a byline line reads as a heading); authors come with the
+    # articles' metadata (issue #15).
+    return [u for u in units if u.kind == kind][:1] if kind else []
 
 
 def refusal(ranked: list[Scored], reason: str) -> Answer:

@@ -75,6 +75,13 @@ def test_stoltenberg_on_membership_cites_his_own_words(http: httpx.Client, inges
     }
 
 
+def test_a_headline_is_taken_from_a_retrieved_article_that_has_one(http: httpx.Client) -> None:
+    # Both seeds are about the talks; only one has a headline line (the other opens with its date).
+    body = ask(http, "What is the headline of the story about Russia and NATO talks in Brussels?")
+    assert body["answered"], body["answer"]
+    assert [(c["source"], c["line_start"]) for c in body["citations"]] == [(MEDUZA, 1)]
+
+
 def test_attribution_trap_goes_the_other_way_too(http: httpx.Client) -> None:
     body = ask(http, "What did Grushko say about Ukraine's membership?")
     assert body["answered"]

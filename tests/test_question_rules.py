@@ -5,6 +5,7 @@ import pytest
 
 from ingest.units import Unit
 from service import selector
+from service.about_article import part_of
 from service.article_aspect import aspect
 from service.conversations import Turn
 from service.corpus_index import CorpusIndex
@@ -208,3 +209,12 @@ def test_which_sentences_the_extractive_answerer_quotes(ranked: list[Scored], li
 )
 def test_which_part_of_an_article_a_question_asks_for(asked: str, part: str) -> None:
     assert aspect(asked) == part
+
+
+def test_the_part_of_an_article_a_question_asks_for() -> None:
+    headed = [hand_made_unit("Leaders meet", [], "a.txt", 1, ""), *UNITS]
+    headed[0] = headed[0].model_copy(update={"kind": "title"})
+    assert [u.text for u in part_of("headline", headed, 3)] == ["Leaders meet"]
+    assert part_of("headline", UNITS, 3) == [] and part_of("author", headed, 3) == []
+    assert [u.text for u in part_of("opening", UNITS, 3)] == [UNITS[0].text]
+    assert [u.speakers for u in part_of("quoted", UNITS, 3)] == [["Jens Stoltenberg"], ["Volodymyr Zelensky"]]
