@@ -88,6 +88,10 @@ class StoreSettings(Group):
     corpus_dir: Path = Field(Path("corpus"), description="Folder of UTF-8 .txt articles.")
     data_dir: Path = Field(Path(".citeline"), description="Embedded Chroma and conversation history.")
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; unset = embedded.")
+    index_dir: Path | None = Field(
+        None,
+        description="Where ingest writes the lexical index and unit tables services open; default <data_dir>/index.",
+    )
     collection: str = Field("citeline_units", description="Chroma collection name.")
     reload_interval_s: float = Field(
         5.0, ge=0, le=3600, description="How often a service checks a Chroma server for a newer ingest."
@@ -108,6 +112,10 @@ class StoreSettings(Group):
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
 
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.data_dir / "index"
+
 
 class RetrievalSettings(Group):
     top_k: int = Field(16, ge=1, le=50, description="Default number of units retrieved.")
@@ -127,6 +135,9 @@ class AnsweringSettings(Group):
 class ConversationSettings(Group):
     conversations_db: Path | None = Field(
         None, description="SQLite file of conversation history; default <data_dir>/conversations.sqlite3."
+    )
+    database_url: str | None = Field(
+        None, description="postgresql://user@host:port/db for conversations shared by services; unset = SQLite."
     )
     history_turns: int = Field(6, ge=0, le=100, description="Most recent turns used to read a follow-up.")
     history_tokens: int = Field(1000, ge=0, le=100_000, description="Token budget (tiktoken) of the history used.")
@@ -155,6 +166,7 @@ class LLMSettings(Group):
 
 class HTTPSettings(Group):
     host: str = "127.0.0.1"
+    workers: int = Field(1, ge=1, le=64, description="Processes `citeline serve` runs (each answers on its own core).")
     port: int = Field(8000, ge=1, le=65535)
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser (comma-separated)."
