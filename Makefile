@@ -24,12 +24,17 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "*** WARNING: chromium could not be installed: the browser tests will be SKIPPED ***"; }
 
-# Servers the tests start themselves on 127.0.0.1 (Debian's packages): Redis for shared limits.
+# Servers the tests start themselves on 127.0.0.1 (Debian's packages): Redis for shared limits,
+# PostgreSQL for shared conversations (only its binaries are used; the tests run their own).
 test-services:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  echo "installing Debian's redis-server for the tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null) || \
 	  echo "*** WARNING: redis-server could not be installed: its tests will be SKIPPED ***"; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null) || \
+	  echo "*** WARNING: postgresql could not be installed: its tests will be SKIPPED ***"; }
 
 install: $(VENV)/.installed
 

@@ -60,7 +60,7 @@ def export_feedback(settings: Settings, since: date | None, out: Path | None) ->
     from service.conversations import ConversationStoreError
 
     try:
-        records = drafts(settings.conversations_path, since)
+        records = drafts(settings, since)
         if out:
             out.write_text(jsonl(records), encoding="utf-8")
         else:

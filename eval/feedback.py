@@ -7,10 +7,10 @@ questions, the reader's note, the answer given and the lines it cited) and no go
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from eval.golden import FEEDBACK_DRAFT, GoldenRecord, Line, ReaderFeedback
-from service.conversations import ConversationStore, JudgedTurn
+from ingest.settings import Settings
+from service.conversations import JudgedTurn, open_conversations
 
 
 def draft(judged: JudgedTurn) -> GoldenRecord:
@@ -37,12 +37,18 @@ def draft(judged: JudgedTurn) -> GoldenRecord:
     )
 
 
-def drafts(database: Path, since: date | None = None) -> list[GoldenRecord]:
-    """Drafts of every kept turn judged not helpful on or after `since` (a UTC day), oldest first."""
-    if not database.is_file():  # opening it would create an empty one
+def drafts(settings: Settings, since: date | None = None) -> list[GoldenRecord]:
+    """Drafts of every kept turn judged not helpful on or after `since` (a UTC day), oldest first,
+    from the configured conversation database (PostgreSQL or the SQLite file)."""
+    database = settings.conversations_path
+    if not settings.conversations.database_url and not database.is_file():  # opening would create one
         raise FileNotFoundError(f"no conversation database at {database} (CITELINE_CONVERSATIONS_DB)")
     start = datetime(since.year, since.month, since.day, tzinfo=UTC).timestamp() if since else 0.0
-    return [draft(judged) for judged in ConversationStore(database).not_helpful_since(start)]
+    store = open_conversations(settings)
+    try:
+        return [draft(judged) for judged in store.not_helpful_since(start)]
+    finally:
+        store.close()
 
 
 def jsonl(records: list[GoldenRecord]) -> str:

@@ -1,7 +1,8 @@
-"""Conversation history in an embedded SQLite database, with each answer's citations.
+"""Conversation history, each answer with its citations: the models, the errors, the behaviour
+common to every backend, and `open_conversations`, which picks the backend from the settings
+(PostgreSQL when `database_url` is set, so that services share conversations; else SQLite).
 
-WAL mode and a short busy timeout let several threads (and processes) write safely. Each
-conversation keeps at most `max_turns` turns; older ones are pruned as new ones arrive. A
+Each conversation keeps at most `max_turns` turns; older ones are pruned as new ones arrive. A
 conversation belongs to whoever started it (`owner`: the digest of their API key, None without
 keys); to anyone else it does not exist. Conversations idle for `retention_days` are deleted by
 whichever write comes along, at most every PRUNE_EVERY_S in a process.
@@ -9,58 +10,27 @@ whichever write comes along, at most every PRUNE_EVERY_S in a process.
 Each turn has a number, counted from 0 at the conversation's first turn and never reused: it
 names the turn to readers' feedback (the latest verdict on a turn is kept, with its time and an
 optional note) and stays the same when older turns are pruned.
+
+The SQL below is the one text both backends run ("?" placeholders; PostgreSQL's store turns them
+into its own), so the two cannot drift apart; only schemas, connections and locking differ.
 """
 
 import json
 import math
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
 from service.schemas import Citation, Feedback, Verdict
 
-# Step i takes a database from PRAGMA user_version i to i + 1; a new database takes them all.
-MIGRATIONS = [
-    [
-        "CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, created REAL NOT NULL)",
-        """CREATE TABLE IF NOT EXISTS turns (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-            question TEXT NOT NULL,
-            rewritten_question TEXT NOT NULL,
-            answer TEXT NOT NULL,
-            answered INTEGER NOT NULL,
-            citations TEXT NOT NULL,
-            created REAL NOT NULL
-        )""",
-        "CREATE INDEX IF NOT EXISTS turns_by_conversation ON turns(conversation_id, seq)",
-    ],
-    [
-        # Conversations from before owners belong to no key: only a caller without one sees them.
-        "ALTER TABLE conversations ADD COLUMN owner TEXT",
-        "ALTER TABLE conversations ADD COLUMN updated REAL NOT NULL DEFAULT 0",
-        "UPDATE conversations SET updated = max(created, coalesce("
-        "(SELECT max(created) FROM turns WHERE conversation_id = conversations.id), 0))",
-        "CREATE INDEX conversations_by_updated ON conversations(updated)",
-    ],
-    [
-        # Turns already stored are numbered in the order they were asked.
-        "ALTER TABLE turns ADD COLUMN number INTEGER NOT NULL DEFAULT 0",
-        "UPDATE turns SET number = (SELECT count(*) FROM turns AS earlier "
-        "WHERE earlier.conversation_id = turns.conversation_id AND earlier.seq < turns.seq)",
-        "CREATE UNIQUE INDEX turns_by_number ON turns(conversation_id, number)",
-        "ALTER TABLE turns ADD COLUMN verdict TEXT",
-        "ALTER TABLE turns ADD COLUMN note TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE turns ADD COLUMN judged REAL",
-        "CREATE INDEX turns_by_verdict ON turns(verdict, judged)",
-    ],
-]
+if TYPE_CHECKING:
+    from ingest.settings import Settings
+
 PRUNE_EVERY_S = 600.0
 DAY_S = 86_400.0
 
@@ -96,13 +66,40 @@ class TurnNotFound(Exception):
 
 
 class ConversationStoreError(Exception):
-    """The database cannot be opened (a clear start-up error) or written (said, never silent)."""
+    """The database cannot be opened (a clear start-up error) or used (said, never silent)."""
 
 
 TURN_COLUMNS = "number, question, rewritten_question, answer, answered, citations, created, verdict, note, judged"
+# "IS NOT DISTINCT FROM": equality that holds between two NULLs (no key), in both dialects.
+OWNED = "SELECT 1 FROM conversations WHERE id = ? AND owner IS NOT DISTINCT FROM ?"
+RECENT_TURNS = f"SELECT {TURN_COLUMNS} FROM turns WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?"
+# Starts the conversation, or marks it active if `owner` has it. On PostgreSQL the row it writes
+# stays locked to the end of the transaction: concurrent appends to one conversation take turns
+# here, so each reads the number the previous one wrote.
+START_OR_TOUCH = (
+    "INSERT INTO conversations (id, created, owner, updated) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET updated = excluded.updated "
+    "WHERE conversations.owner IS NOT DISTINCT FROM excluded.owner"
+)
+NEXT_NUMBER = "SELECT coalesce(max(number) + 1, 0) FROM turns WHERE conversation_id = ?"
+ADD_TURN = (
+    "INSERT INTO turns (conversation_id, number, question, rewritten_question, answer, answered, citations, created)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+KEEP_LATEST = (
+    "DELETE FROM turns WHERE conversation_id = ? AND seq NOT IN "
+    "(SELECT seq FROM turns WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?)"
+)
+JUDGE = "UPDATE turns SET verdict = ?, note = ?, judged = ? WHERE conversation_id = ? AND number = ?"
+# One statement, so that the turns and their conversations are read from one snapshot.
+JUDGED_CONVERSATIONS = (
+    f"SELECT conversation_id, {TURN_COLUMNS} FROM turns WHERE conversation_id IN "
+    "(SELECT conversation_id FROM turns WHERE verdict = 'not_helpful' AND judged >= ?) "
+    "ORDER BY conversation_id, number"
+)
 
 
-def _stored(row: tuple) -> StoredTurn:
+def _stored(row: Sequence[Any]) -> StoredTurn:
     """A StoredTurn from a row of TURN_COLUMNS."""
     number, question, rewritten, answer, answered, citations, created, verdict, note, judged = row
     return StoredTurn(
@@ -117,80 +114,82 @@ def _stored(row: tuple) -> StoredTurn:
     )
 
 
-class ConversationStore:
-    def __init__(self, path: Path, max_turns: int = 50, retention_days: float = 0) -> None:
-        self.path = Path(path)
+class Rows(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Database(Protocol):
+    """What the shared code needs of a connection: sqlite3's, or a wrapper of psycopg's."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Rows: ...
+
+
+class ConversationStore(ABC):
+    """Conversations in a database; a backend supplies connections, transactions and its schema."""
+
+    # The backend's database errors: they become ConversationStoreError.
+    errors: tuple[type[Exception], ...] = ()
+    # Deletes conversations idle since before ?; a backend may lock differently.
+    PRUNE_IDLE = "DELETE FROM conversations WHERE updated < ?"
+
+    def __init__(self, where: str, max_turns: int, retention_days: float) -> None:
+        self.where = where  # names the database in errors (never with a password)
         self.max_turns = max_turns
         self.retention_days = retention_days
         self._pruned = -math.inf
         self.write_error: str | None = None  # why the last write failed, until one succeeds
-        self._local = threading.local()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._migrate()
-        except (sqlite3.Error, OSError) as exc:
-            raise ConversationStoreError(f"conversation database {self.path} is unusable: {exc}") from exc
 
-    def _connect(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA busy_timeout=10000")
-            self._local.db = db
-        return db
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Database]:
+        """A write transaction: committed at the end, rolled back on any error."""
+
+    @abstractmethod
+    def _connection(self) -> AbstractContextManager[Database]:
+        """A connection to read from."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Let go of the connections (a store is not used after)."""
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            # SQLite has already rolled back after some errors (a full disk): a second ROLLBACK
-            # would fail, and its "no transaction is active" would replace the real error.
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-
-    @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
+    def _writing(self) -> Iterator[Database]:
         """A write transaction whose failure is remembered (for /healthz) and said plainly."""
         try:
             with self._transaction() as db:
                 yield db
-        except (sqlite3.Error, OSError) as exc:
+        except self.errors as exc:
             self.write_error = str(exc)
-            raise ConversationStoreError(f"conversation database {self.path} cannot be written: {exc}") from exc
+            raise ConversationStoreError(f"conversation database {self.where} cannot be written: {exc}") from exc
         self.write_error = None
 
-    def _migrate(self) -> None:
-        with self._transaction() as db:  # one process migrates; the others wait, then find it done
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version < len(MIGRATIONS):
-                for statement in (s for step in MIGRATIONS[version:] for s in step):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+    @contextmanager
+    def _reading(self) -> Iterator[Database]:
+        try:
+            with self._connection() as db:
+                yield db
+        except self.errors as exc:
+            raise ConversationStoreError(f"conversation database {self.where} cannot be read: {exc}") from exc
 
     @staticmethod
     def new_id() -> str:
         return uuid.uuid4().hex
 
     @staticmethod
-    def _check_owner(db: sqlite3.Connection, conversation_id: str, owner: str | None) -> None:
-        owned = db.execute("SELECT 1 FROM conversations WHERE id = ? AND owner IS ?", (conversation_id, owner))
-        if owned.fetchone() is None:
+    def _check_owner(db: Database, conversation_id: str, owner: str | None) -> None:
+        if db.execute(OWNED, (conversation_id, owner)).fetchone() is None:
             raise ConversationNotFound(conversation_id)
 
     def turns(self, conversation_id: str, owner: str | None = None, last: int | None = None) -> list[StoredTurn]:
-        db = self._connect()
-        self._check_owner(db, conversation_id, owner)
-        rows = db.execute(
-            f"SELECT {TURN_COLUMNS} FROM turns WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
-            (conversation_id, last if last is not None else self.max_turns),
-        ).fetchall()
+        with self._reading() as db:
+            self._check_owner(db, conversation_id, owner)
+            limit = last if last is not None else self.max_turns
+            rows = db.execute(RECENT_TURNS, (conversation_id, limit)).fetchall()
         return [_stored(row) for row in reversed(rows)]
 
     def append(self, conversation_id: str, turn: Turn, owner: str | None = None) -> int:
@@ -198,35 +197,23 @@ class ConversationStore:
         citations = json.dumps([c.model_dump() for c in turn.citations], ensure_ascii=False)
         with self._writing() as db:
             self._prune_when_due(db)
-            started = db.execute(
-                "INSERT INTO conversations (id, created, owner, updated) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET updated = excluded.updated WHERE owner IS excluded.owner",
-                (conversation_id, turn.created, owner, turn.created),
-            )
-            if not started.rowcount:
+            if not db.execute(START_OR_TOUCH, (conversation_id, turn.created, owner, turn.created)).rowcount:
                 raise ConversationNotFound(conversation_id)  # someone else's
-            number = db.execute(
-                "SELECT coalesce(max(number) + 1, 0) FROM turns WHERE conversation_id = ?", (conversation_id,)
-            ).fetchone()[0]
+            number = db.execute(NEXT_NUMBER, (conversation_id,)).fetchone()[0]
             db.execute(
-                "INSERT INTO turns (conversation_id, number, question, rewritten_question, answer, answered,"
-                " citations, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ADD_TURN,
                 (
                     conversation_id,
                     number,
                     turn.question,
                     turn.rewritten_question,
                     turn.answer,
-                    int(turn.answered),
+                    turn.answered,
                     citations,
                     turn.created,
                 ),
             )
-            db.execute(
-                "DELETE FROM turns WHERE conversation_id = ? AND seq NOT IN "
-                "(SELECT seq FROM turns WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?)",
-                (conversation_id, conversation_id, self.max_turns),
-            )
+            db.execute(KEEP_LATEST, (conversation_id, conversation_id, self.max_turns))
         return number
 
     def give_feedback(
@@ -236,10 +223,7 @@ class ConversationStore:
         feedback = Feedback(verdict=verdict, note=note, created=time.time())
         with self._writing() as db:
             self._check_owner(db, conversation_id, owner)
-            judged = db.execute(
-                "UPDATE turns SET verdict = ?, note = ?, judged = ? WHERE conversation_id = ? AND number = ?",
-                (feedback.verdict, feedback.note, feedback.created, conversation_id, number),
-            )
+            judged = db.execute(JUDGE, (feedback.verdict, feedback.note, feedback.created, conversation_id, number))
             if not judged.rowcount:
                 raise TurnNotFound(f"{conversation_id} turn {number}")  # never asked, or pruned
         return feedback
@@ -247,16 +231,10 @@ class ConversationStore:
     def not_helpful_since(self, since: float) -> list[JudgedTurn]:
         """Every kept turn, of anyone's conversation, judged not helpful at or after Unix time
         `since`, oldest verdict first."""
-        # One statement, so that the turns and their conversations are read from one snapshot.
-        rows = self._connect().execute(
-            f"SELECT conversation_id, {TURN_COLUMNS} FROM turns WHERE conversation_id IN "
-            "(SELECT conversation_id FROM turns WHERE verdict = 'not_helpful' AND judged >= ?) "
-            "ORDER BY conversation_id, number",
-            (since,),
-        )
         conversations: dict[str, list[StoredTurn]] = {}
-        for conversation_id, *row in rows:
-            conversations.setdefault(conversation_id, []).append(_stored(tuple(row)))
+        with self._reading() as db:
+            for conversation_id, *row in db.execute(JUDGED_CONVERSATIONS, (since,)):
+                conversations.setdefault(conversation_id, []).append(_stored(row))
         judged = [
             JudgedTurn(conversation_id=conversation_id, turn=turn, earlier=[t.question for t in turns[:i]])
             for conversation_id, turns in conversations.items()
@@ -265,9 +243,23 @@ class ConversationStore:
         ]
         return sorted(judged, key=lambda j: j.turn.feedback.created if j.turn.feedback else 0)
 
-    def _prune_when_due(self, db: sqlite3.Connection) -> None:
+    def _prune_when_due(self, db: Database) -> None:
         # One indexed DELETE (turns follow by cascade), at most every PRUNE_EVERY_S.
         if not self.retention_days or time.monotonic() - self._pruned < PRUNE_EVERY_S:
             return
         self._pruned = time.monotonic()
-        db.execute("DELETE FROM conversations WHERE updated < ?", (time.time() - self.retention_days * DAY_S,))
+        db.execute(self.PRUNE_IDLE, (time.time() - self.retention_days * DAY_S,))
+
+
+def open_conversations(settings: "Settings") -> ConversationStore:
+    """The configured store: PostgreSQL at `database_url` when set, else the SQLite file."""
+    # Imported here: both modules build on this one, and psycopg is loaded only when used.
+    options = settings.conversations
+    kept, retention = options.max_kept_turns, options.conversation_retention_days
+    if options.database_url:
+        from service.conversations_postgres import PostgresConversationStore
+
+        return PostgresConversationStore(options.database_url, kept, retention)
+    from service.conversations_sqlite import SQLiteConversationStore
+
+    return SQLiteConversationStore(settings.conversations_path, kept, retention)

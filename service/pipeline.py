@@ -12,7 +12,7 @@ from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.answerer import Answerer
 from service.condense import condense
-from service.conversations import ConversationStore, ConversationStoreError, Turn
+from service.conversations import ConversationStore, ConversationStoreError, Turn, open_conversations
 from service.corpus_index import CorpusIndex
 from service.extractive import ExtractiveAnswerer
 from service.followup import earlier_questions, leans_on_history, quoted_before, rewrite, story
@@ -54,11 +54,7 @@ class Pipeline:
         self._checked = time.monotonic()
         self._reloading = threading.Lock()
         self.library = SourceLibrary(settings.store.corpus_dir, settings.store.max_file_bytes)
-        self.conversations = conversations or ConversationStore(
-            settings.conversations_path,
-            settings.conversations.max_kept_turns,
-            settings.conversations.conversation_retention_days,
-        )
+        self.conversations = conversations or open_conversations(settings)
         self.extractive = ExtractiveAnswerer(settings.answering.max_answer_sentences)
         self._generative: GenerativeAnswerer | None = None
 

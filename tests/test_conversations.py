@@ -5,14 +5,21 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
-from service.conversations import MIGRATIONS, ConversationNotFound, ConversationStore, ConversationStoreError, Turn
+from service.conversations import ConversationNotFound, ConversationStoreError, Turn, TurnNotFound
+from service.conversations_sqlite import MIGRATIONS, SQLiteConversationStore
 from tests.conftest import CNN, MEDUZA, TURNS_BEFORE_FEEDBACK, ask, client_for, fill, small_disk
+
+# The store-level tests run on SQLite and on a real PostgreSQL server (`backend`).
+pytest_plugins = ["tests.conversation_backends"]
+if TYPE_CHECKING:  # imported by pytest as a plugin: importing it first would skip its assert rewriting
+    from tests.conversation_backends import Backend
 
 
 def speakers(body: dict) -> set[str]:
@@ -126,8 +133,8 @@ def turn(question: str, created: float = 0) -> Turn:
     )
 
 
-def test_store_bounds_history_and_survives_concurrent_writers(tmp_path: Path) -> None:
-    store = ConversationStore(tmp_path / "c.sqlite3", max_turns=5)
+def test_store_bounds_history_and_survives_concurrent_writers(backend: "Backend") -> None:
+    store = backend.open(max_turns=5)
     cid = store.new_id()
     threads = [
         threading.Thread(target=lambda i=i: [store.append(cid, turn(f"q{i}-{j}")) for j in range(10)]) for i in range(4)
@@ -137,13 +144,29 @@ def test_store_bounds_history_and_survives_concurrent_writers(tmp_path: Path) ->
     for t in threads:
         t.join()
     assert len(store.turns(cid)) == 5 and len(store.turns(cid, last=2)) == 2
+    assert [t.number for t in store.turns(cid)] == [35, 36, 37, 38, 39]  # one number each, never reused
+
+
+def test_feedback_replaces_the_last_and_needs_the_owners_kept_turn(backend: "Backend") -> None:
+    store = backend.open(max_turns=2)
+    assert [store.append("c", turn(f"q{i}?"), owner="me") for i in range(3)] == [0, 1, 2]
+    store.give_feedback("c", 2, "not_helpful", "wrong", owner="me")
+    changed = store.give_feedback("c", 2, "helpful", "", owner="me")
+    assert [(t.number, t.feedback) for t in store.turns("c", "me")] == [(1, None), (2, changed)]
+    for gone in (0, 3):  # pruned, never asked
+        with pytest.raises(TurnNotFound):
+            store.give_feedback("c", gone, "helpful", "", owner="me")
+    with pytest.raises(ConversationNotFound):
+        store.give_feedback("c", 2, "helpful", "", owner="someone else")
+    with pytest.raises(ConversationNotFound):
+        store.turns("c")  # nor is it anyone's without a key
 
 
 def test_an_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
     corrupt = tmp_path / "corrupt.sqlite3"
     corrupt.write_bytes(b"this is not a database" * 100)
     with pytest.raises(ConversationStoreError, match="corrupt.sqlite3"):
-        ConversationStore(corrupt)
+        SQLiteConversationStore(corrupt)
 
 
 def test_sources_used_by_the_widget(http: httpx.Client) -> None:
@@ -168,7 +191,7 @@ def test_a_conversation_belongs_to_the_key_that_started_it(
         assert http.post("/api/ask", json=follow, headers=alice).status_code == 200
         turns = http.get(f"/api/conversations/{cid}", headers=alice).json()["turns"]
         assert [t["question"] for t in turns] == ["What did Grushko say?", "What about Stoltenberg?"]
-    store = ConversationStore(tmp_path / "c.db")
+    store = SQLiteConversationStore(tmp_path / "c.db")
     with pytest.raises(ConversationNotFound):
         store.turns(cid)  # nor is it anyone's without a key
     assert "key-alice" not in (tmp_path / "c.db").read_bytes().decode("latin-1")  # only a digest is stored
@@ -206,7 +229,7 @@ def test_conversations_idle_past_retention_are_deleted(
     days = 86_400
     for folder, retention, old_kept in (("pruned", 30, False), ("forever", 0, True)):
         path = tmp_path / folder / "c.db"
-        writer = ConversationStore(path)  # keeps everything
+        writer = SQLiteConversationStore(path)  # keeps everything
         writer.append("old", turn("Long ago?", created=time.time() - 40 * days))
         writer.append("recent", turn("Lately?", created=time.time() - 29 * days))
         with client_for(
@@ -217,20 +240,20 @@ def test_conversations_idle_past_retention_are_deleted(
             assert (http.get("/api/conversations/old").status_code == 200) is old_kept
 
 
-def test_pruning_is_at_most_every_few_minutes_and_takes_the_turns(tmp_path: Path) -> None:
-    store = ConversationStore(tmp_path / "c.sqlite3", retention_days=1)
+def test_pruning_is_at_most_every_few_minutes_and_takes_the_turns(backend: "Backend") -> None:
+    store = backend.open(retention_days=1)
     store.append("a", turn("now?", created=time.time()))  # pruned here: nothing was old yet
     store.append("b", turn("old?", created=time.time() - 2 * 86_400))
     assert len(store.turns("b")) == 1  # not pruned again so soon
-    ConversationStore(tmp_path / "c.sqlite3", retention_days=1).append("c", turn("later?", created=time.time()))
+    backend.open(retention_days=1).append("c", turn("later?", created=time.time()))  # another process
     with pytest.raises(ConversationNotFound):
         store.turns("b")
-    orphans = sqlite3.connect(tmp_path / "c.sqlite3").execute("SELECT count(*) FROM turns WHERE conversation_id = 'b'")
-    assert orphans.fetchone()[0] == 0
+    assert backend.query("SELECT count(*) FROM turns WHERE conversation_id = 'b'") == [(0,)]
+    assert [t.question for t in store.turns("a")] == ["now?"]
 
 
-def test_a_turn_cannot_be_added_to_someone_elses_conversation(tmp_path: Path) -> None:
-    store = ConversationStore(tmp_path / "c.sqlite3")
+def test_a_turn_cannot_be_added_to_someone_elses_conversation(backend: "Backend") -> None:
+    store = backend.open()
     store.append("c1", turn("mine?"), owner="digest-a")
     with pytest.raises(ConversationNotFound):
         store.append("c1", turn("yours?"), owner="digest-b")

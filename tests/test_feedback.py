@@ -6,6 +6,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -13,8 +14,14 @@ import pytest
 from eval.golden import GoldenSetError, load_set
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
-from service.conversations import MIGRATIONS, ConversationStore, Turn
+from service.conversations import Turn
+from service.conversations_sqlite import MIGRATIONS, SQLiteConversationStore
 from tests.conftest import CNN, TURNS_BEFORE_FEEDBACK, ask, citeline, cli_env, client_for, fill, small_disk
+
+# The store-level test of verdicts runs on SQLite and on a real PostgreSQL server (`backend`).
+pytest_plugins = ["tests.conversation_backends"]
+if TYPE_CHECKING:  # imported by pytest as a plugin: importing it first would skip its assert rewriting
+    from tests.conversation_backends import Backend
 
 MEMBERSHIP = "What did Stoltenberg say about Ukraine's membership?"
 FOLLOW_UP = "And what did Grushko say about it?"
@@ -209,7 +216,7 @@ def database_before_feedback(path: Path) -> None:
 
 def test_a_database_from_before_feedback_is_migrated(tmp_path: Path) -> None:
     database_before_feedback(tmp_path / "c.db")
-    store = ConversationStore(tmp_path / "c.db")
+    store = SQLiteConversationStore(tmp_path / "c.db")
     assert [(t.number, t.question, t.feedback) for t in store.turns("one")] == [
         (0, "First?", None),
         (1, "Second?", None),
@@ -224,8 +231,8 @@ def test_a_database_from_before_feedback_is_migrated(tmp_path: Path) -> None:
     assert (judged.conversation_id, judged.turn.number, judged.earlier) == ("one", 1, ["First?"])
 
 
-def test_not_helpful_turns_since_a_time(tmp_path: Path) -> None:
-    store = ConversationStore(tmp_path / "c.db")
+def test_not_helpful_turns_since_a_time(backend: "Backend") -> None:
+    store = backend.open()
     turn = lambda q: Turn(question=q, rewritten_question=q, answer="A.", answered=True, citations=[], created=0)  # noqa: E731
     for question in ("a?", "b?", "c?"):
         store.append("x", turn(question), owner="someone")
