@@ -15,6 +15,7 @@ deleting what was stored. Nothing is duplicated and nothing is orphaned.
 """
 
 import hashlib
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,6 +26,7 @@ import numpy as np
 from pydantic import BaseModel
 from tqdm import tqdm
 
+from ingest import index_dir
 from ingest.corpus import SourceFile, UnreadableSource, parse_article, read_bytes, scan_corpus
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
@@ -50,6 +52,7 @@ class IngestReport(BaseModel):
     units_written: int = 0
     units_resumed: int = 0  # stored by an interrupted run, not embedded again
     units_total: int = 0
+    index_built: bool = False  # services open what ingest built (ingest/index_dir.py)
     seconds: float = 0.0
 
     @property
@@ -161,6 +164,13 @@ def run_ingest(
             (report.added if p.is_new else report.updated).append(p.file.source)
     if report.changed:
         store.bump_generation()
+    # Also rebuilds an index that a killed run never finished, or that was removed.
+    generation = store.generation()
+    if index_dir.current(settings.store.index_path) != generation:
+        if progress:
+            print("building the lexical index and corpus tables", file=sys.stderr)
+        index_dir.build(store, settings.store.index_path, generation)
+        report.index_built = True
     report.units_total = store.count()
     report.seconds = round(time.perf_counter() - started, 3)
     return report

@@ -6,10 +6,10 @@ its date line, the speakers ingest found), never from a sentence that merely sha
 What the article does not record (most give no date, none an author) is said, not guessed.
 """
 
+from ingest.corpus_index import CorpusIndex
 from ingest.units import Unit
 from service import wording
 from service.answerer import Answer
-from service.corpus_index import CorpusIndex
 from service.prompts import cannot_answer, load
 from service.question import Question
 from service.schemas import Citation
@@ -21,12 +21,11 @@ def answer(question: Question, ranked: list[Scored], index: CorpusIndex, limit: 
     follow-up, else of the likeliest retrieved article that has such a part; or why none can say.
     None when nothing was retrieved."""
     sources = question.story or list(dict.fromkeys(s.candidate.unit.source for s in ranked))
-    if not any(index.by_source.get(source) for source in sources):
+    articles = {source: index.article(source) for source in sources}
+    if not any(articles.values()):
         return None
     aspect = question.about_article
-    found = next(
-        (parts for source in sources if (parts := part_of(aspect, index.by_source.get(source, []), limit))), []
-    )
+    found = next((parts for source in sources if (parts := part_of(aspect, articles[source], limit))), [])
     if not found:
         return refusal(ranked, "article_quotes_no_one" if aspect == "quoted" else f"article_has_no_{aspect}")
     if aspect == "quoted":

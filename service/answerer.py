@@ -6,7 +6,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from service.corpus_index import CorpusIndex
+from ingest.corpus_index import CorpusIndex
 from service.question import Question
 from service.retrieve import Candidate
 from service.schemas import Citation

@@ -7,10 +7,10 @@ only that person's own statements qualify; anything else is an attribution error
 similar it reads.
 """
 
+from ingest.corpus_index import CorpusIndex
 from ingest.text import WORD, words
 from service import about_article, selector, statements, wording
 from service.answerer import Answer
-from service.corpus_index import CorpusIndex
 from service.judging import answers, judged
 from service.prompts import cannot_answer
 from service.question import Question, surname

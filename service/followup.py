@@ -10,8 +10,8 @@ the person; "What about sanctions?" swaps the topic.
 
 import re
 
+from ingest.corpus_index import CorpusIndex
 from service.conversations import Turn
-from service.corpus_index import CorpusIndex
 from service.question import analyse
 
 LEAD_IN = re.compile(r"^(?:and|so|also|but|ok|okay|then|well)\b[,\s]*", re.IGNORECASE)
@@ -39,7 +39,7 @@ def person_in(text: str, index: CorpusIndex) -> str:
     if persons:
         return short_name(persons[0])
     for word in re.findall(r"\b[A-Z][\w’'-]+", text):
-        if word.lower() in index.titled:  # a person the corpus gives a title, not "Wales"
+        if index.is_titled(word.lower()):  # a person the corpus gives a title, not "Wales"
             return word
     return ""
 

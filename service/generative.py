@@ -16,10 +16,10 @@ import re
 from llama_index.core.llms import LLM
 from pydantic import BaseModel
 
+from ingest.corpus_index import CorpusIndex
 from ingest.settings import Settings
 from ingest.units import Unit, sentence_spans
 from service.answerer import Answer, Answerer
-from service.corpus_index import CorpusIndex
 from service.judging import answers, relevant
 from service.llm import LLMUnavailable, chat
 from service.prompts import cannot_answer, load, render

@@ -1,8 +1,8 @@
 """Each retrieved sentence judged against the question: does it answer, or is it at least close
 enough to give as context? The one bar both answerers hold their sources to."""
 
+from ingest.corpus_index import CorpusIndex
 from service import selector
-from service.corpus_index import CorpusIndex
 from service.question import Question
 from service.retrieve import Candidate
 from service.scoring import Scored, score, signals

@@ -7,18 +7,18 @@ import logging
 import threading
 import time
 
+from ingest import index_dir
+from ingest.corpus_index import CorpusIndex
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.answerer import Answerer
 from service.condense import condense
 from service.conversations import ConversationStore, ConversationStoreError, Turn, open_conversations
-from service.corpus_index import CorpusIndex
 from service.extractive import ExtractiveAnswerer
 from service.followup import earlier_questions, leans_on_history, quoted_before, rewrite, story
 from service.generative import GenerativeAnswerer
 from service.llm import LLMUnavailable, make_llm
-from service.memory import release_free_memory
 from service.prompts import cannot_answer, load
 from service.question import Question, analyse
 from service.question_text import is_unicode, visible
@@ -47,10 +47,8 @@ class Pipeline:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.generation = store.generation()
-        self.index = CorpusIndex.load(store)
-        self.retriever = HybridRetriever(store, self.index, embedder)
-        release_free_memory()
+        self.generation, index = index_dir.open_current(settings.store.index_path, store)
+        self.retriever = HybridRetriever(store, index, embedder)
         self._checked = time.monotonic()
         self._reloading = threading.Lock()
         self.library = SourceLibrary(settings.store.corpus_dir, settings.store.max_file_bytes)
@@ -98,28 +96,27 @@ class Pipeline:
             log.warning("LLM unavailable; follow-up rewritten by rules", exc_info=True)
             return by_rules
 
+    @property
+    def index(self) -> CorpusIndex:
+        return self.retriever.index
+
     def refresh(self) -> None:
-        """With a Chroma server, pick up what another process ingested: at most every
-        `reload_interval_s`, compare generations and rebuild the in-memory index (BM25,
-        vocabulary). One thread rebuilds; the others keep answering from the old one, which is
-        swapped in whole, so every answer comes from one consistent state. (Embedded Chroma
-        belongs to one process: there, restart the service after an ingest.)"""
-        if (
-            not self.settings.store.chroma_url
-            or time.monotonic() - self._checked < self.settings.store.reload_interval_s
-        ):
+        """Pick up what an ingest published since (with a Chroma server, ingest runs beside the
+        services): at most every `reload_interval_s`, read the index folder's pointer and open
+        the newer generation, which ingest built. One thread opens it; the others keep answering
+        from the old one, which is swapped in whole, so every answer comes from one consistent
+        state. (Embedded Chroma belongs to one process: there, ingest waits for the service.)"""
+        if time.monotonic() - self._checked < self.settings.store.reload_interval_s:
             return
         if not self._reloading.acquire(blocking=False):
             return
         try:
             self._checked = time.monotonic()
-            generation = self.store.generation()
-            if generation != self.generation:
-                index = CorpusIndex.load(self.store)
-                retriever = HybridRetriever(self.store, index, self.embedder)
-                self.index, self.retriever, self.generation = index, retriever, generation
-                release_free_memory()
-                log.info("reloaded the index: generation %s, %s units", generation, len(index))
+            root = self.settings.store.index_path
+            if index_dir.current(root) not in (None, self.generation):
+                generation, index = index_dir.open_current(root, self.store)
+                self.retriever, self.generation = HybridRetriever(self.store, index, self.embedder), generation
+                log.info("opened index generation %s: %s units", generation, len(index))
         finally:
             self._reloading.release()
 

@@ -5,6 +5,7 @@ import re
 from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
+from ingest.corpus_index import CorpusIndex
 from ingest.text import (
     ASKING_VERBS,
     NAME_RUN,
@@ -19,7 +20,6 @@ from ingest.text import (
     words,
 )
 from service import answer_type, article_aspect
-from service.corpus_index import CorpusIndex
 from service.question_parts import split_parts
 
 # Where a question names whose words it asks for: "did <subject> say", "<subject>'s view" (and
@@ -115,9 +115,9 @@ def asked_persons(text: str, index: CorpusIndex, sources: set[str] | None) -> tu
     from them: a reader resolves "Fox" by the story at hand."""
     tokens = words(text)
     keys = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-    candidates = set().union(*(index.speakers_by_word.get(k, set()) for k in keys))
+    candidates = index.speakers_called(keys)
     if sources is not None:
-        heard = set().union(*(index.speakers_by_source.get(s, set()) for s in sources))
+        heard = index.speakers_in(sources)
         candidates = {c for c in candidates if c in heard or named_in_full(c, text)}
     subjects = speech_subjects(text)
     asked = sorted(s for s in candidates if any(names(s, subject) for subject in subjects))
@@ -128,7 +128,7 @@ def asked_persons(text: str, index: CorpusIndex, sources: set[str] | None) -> tu
         # else's words may stand in for his.
         for run in NAME_RUN.findall(subject):
             name = [w for w in run.split() if w not in TITLES]
-            if name and name[-1] not in COMMON and words(name[-1]) and words(name[-1])[-1] in index.titled:
+            if name and name[-1] not in COMMON and words(name[-1]) and index.is_titled(words(name[-1])[-1]):
                 return [" ".join(name)], True
     # Named, but not asked what they said ("Where was Ian Brown playing?"): a hint only.
     return sorted(s for s in candidates if names(s, text)), False
@@ -143,7 +143,7 @@ def asked_voice(text: str, index: CorpusIndex) -> list[str]:
             [w for w in words(run) if w not in LOWER_TITLES and w not in COMMON] for run in NAME_RUN.findall(subject)
         ]
         runs = [run for run in runs if run]
-        if runs and runs[-1][-1] not in index.titled:
+        if runs and not index.is_titled(runs[-1][-1]):
             return runs[-1]
     return []
 

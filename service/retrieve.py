@@ -2,11 +2,10 @@
 
 Both legs see a unit's retrieval text (title, heading, speaker and sentence), so a question
 naming a speaker finds statements that never name him. LlamaIndex does the work: its
-`VectorIndexRetriever` over `ChromaVectorStore`, `BM25Retriever`, and `QueryFusionRetriever`
-in reciprocal-rank mode. The query is embedded once, here, and the vector is reused.
+`VectorIndexRetriever` over `ChromaVectorStore`, `BM25Retriever` (persisted by ingest, opened
+memory-mapped: ingest/lexical.py), and `QueryFusionRetriever` in reciprocal-rank mode. The query
+is embedded once, here, and the vector is reused.
 """
-
-import logging
 
 import httpx
 import numpy as np
@@ -15,20 +14,18 @@ from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
-from llama_index.core.schema import QueryBundle, TextNode
-from llama_index.retrievers.bm25 import BM25Retriever
+from llama_index.core.schema import QueryBundle
 from pydantic import BaseModel
 
+from ingest import lexical
+from ingest.corpus_index import CorpusIndex
 from ingest.embedder import MiniLMEmbedding
 from ingest.store import StoreUnavailable, UnitStore
 from ingest.units import Unit
-from service.corpus_index import CorpusIndex
 
 # Each leg returns this many candidates before fusion: enough that a unit ranked low by one
 # leg but high by the other survives.
 LEG_DEPTH = 40
-# bm25s logs every index build at DEBUG through its own handler; keep the console for us.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class Candidate(BaseModel):
@@ -45,17 +42,14 @@ class HybridRetriever:
         self.store = store
         self.index = index
         self.embedder = embedder
-        if not len(index):
+        depth = min(LEG_DEPTH, len(index))
+        bm25 = lexical.open_retriever(index.folder, depth) if index.folder and depth else None
+        if bm25 is None:
             self._fusion = None
             return
-        depth = min(LEG_DEPTH, len(index))
         vector = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=embedder).as_retriever(
             similarity_top_k=depth
         )
-        # BM25 keeps a dict of every node it indexes; bare nodes (id and retrieval text) keep
-        # that small, and a hit is looked up in the corpus index by id anyway.
-        bare = [TextNode(id_=u.id, text=u.retrieval_text()) for u in index.units.values()]
-        bm25 = BM25Retriever.from_defaults(nodes=bare, similarity_top_k=depth)
         self._fusion = QueryFusionRetriever(
             [vector, bm25],
             mode=FUSION_MODES.RECIPROCAL_RANK,
@@ -77,9 +71,10 @@ class HybridRetriever:
             vectors = self.store.embeddings_of([n.node.node_id for n in fused])
         except (httpx.HTTPError, ChromaError, ConnectionError) as exc:  # a Chroma server that went away
             raise StoreUnavailable(f"Chroma did not answer: {exc}") from exc
+        units = self.index.units([n.node.node_id for n in fused])
         candidates = []
         for hit in fused:
-            unit = self.index.units.get(hit.node.node_id)
+            unit = units.get(hit.node.node_id)
             vector = vectors.get(hit.node.node_id)
             if unit is None or vector is None:
                 continue  # written by an ingest after this process built its index

@@ -8,10 +8,10 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
+from ingest.corpus_index import CorpusIndex
 from ingest.text import WORD, content_stems, covered, stem
 from ingest.text import YEAR as YEAR_PATTERN
 from service import answer_type, voice
-from service.corpus_index import CorpusIndex
 from service.question import Question
 from service.retrieve import Candidate
 from service.selector import Signals

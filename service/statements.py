@@ -6,9 +6,9 @@ that was not retrieved. Only sentences on the same line with the same speaker be
 while a quotation holds them together.
 """
 
+from ingest.corpus_index import CorpusIndex
 from ingest.text import closes_quote, opens_with_quote, quote_open_after
 from ingest.units import Unit
-from service.corpus_index import CorpusIndex
 
 # A statement reaches at most this many sentences before and after the one chosen.
 MAX_REACH = 2
@@ -21,7 +21,7 @@ def opening(unit: Unit, index: CorpusIndex) -> list[Unit]:
     if opens_with_quote(unit.text) or not closes_quote(unit.text):
         return found
     while len(found) < MAX_REACH:
-        before = index.preceding.get(unit.id)
+        before = index.preceding(unit)
         if before is None or before.speakers != unit.speakers:
             return []  # no opening within reach: the sentence stands as it is
         found.insert(0, before)
@@ -36,7 +36,7 @@ def continuation(unit: Unit, index: CorpusIndex) -> list[Unit]:
     found: list[Unit] = []
     open_quote = quote_open_after(unit.text, False)
     while len(found) < MAX_REACH:
-        after = index.following.get(unit.id)
+        after = index.following(unit)
         if after is None or after.speakers != unit.speakers:
             break
         if not (open_quote or opens_with_quote(after.text)):

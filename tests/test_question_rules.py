@@ -3,12 +3,12 @@ rule, on hand-made units and candidates: no embedder, no Chroma, no HTTP."""
 
 import pytest
 
+from ingest.corpus_index import CorpusIndex
 from ingest.units import Unit
 from service import selector
 from service.about_article import part_of
 from service.article_aspect import aspect
 from service.conversations import Turn
-from service.corpus_index import CorpusIndex
 from service.extractive import select
 from service.followup import rewrite
 from service.question import analyse
@@ -30,7 +30,7 @@ UNITS = [
     unit("We need a clear path to membership.", ["Volodymyr Zelensky"], line=5),
     unit("The summit cost €12m, the city council said.", line=7),
 ]
-INDEX = CorpusIndex(UNITS)
+INDEX = CorpusIndex.in_memory(UNITS)
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 import pytest
 
+from ingest.corpus_index import CorpusIndex
 from ingest.units import Unit
 from service import voice
-from service.corpus_index import CorpusIndex
 from service.question import analyse
 from tests.conftest import hand_made_unit
 
@@ -15,7 +15,7 @@ def unit(text: str, speaker: str = "", source: str = "news/a.txt", line: int = 3
 
 # Two articles: a club that speaks through statements, and elsewhere a manager of another club
 # whose label ends in the word "City".
-INDEX = CorpusIndex(
+INDEX = CorpusIndex.in_memory(
     [
         unit("Rovers have been fined after crowd trouble at the derby.", source="news/a.txt", line=1),
         unit("A Rovers spokesman said the club would appeal.", source="news/a.txt", line=3),

@@ -1,0 +1,197 @@
+"""What a service knows about the stored units besides their vectors, built once by ingest.
+
+The unit table, idf of content stems, the words the corpus writes as names, the speakers and
+the words that call them, and each sentence's neighbours on its line live in one SQLite file per
+index generation (see ingest/index_dir.py). Services open it read-only and immutable: every
+lookup reads a few pages through the OS page cache, which all processes on a host share, so a
+service holds no copy of the corpus however large it grows. `in_memory` builds the same tables
+in a private database, for rule tests over hand-written units.
+"""
+
+import math
+import sqlite3
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from ingest.text import WORD, content_stems, is_content, stem, titled_names, words
+from ingest.units import Unit
+
+FILE = "corpus.sqlite3"
+SCHEMA = [
+    "CREATE TABLE units (id TEXT PRIMARY KEY, source TEXT NOT NULL, line INTEGER NOT NULL,"
+    " char_start INTEGER NOT NULL, data TEXT NOT NULL)",
+    "CREATE TABLE terms (term TEXT PRIMARY KEY, idf REAL NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE names (stem TEXT PRIMARY KEY) WITHOUT ROWID",
+    "CREATE TABLE titled (word TEXT PRIMARY KEY) WITHOUT ROWID",
+    "CREATE TABLE speaker_words (word TEXT, label TEXT, PRIMARY KEY (word, label)) WITHOUT ROWID",
+    "CREATE TABLE source_speakers (source TEXT, label TEXT, PRIMARY KEY (source, label)) WITHOUT ROWID",
+    "CREATE TABLE facts (key TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID",
+]
+# Created after the rows are in: one sort instead of a b-tree kept in order row by row.
+INDEXES = ["CREATE INDEX units_in_order ON units(source, line, char_start)"]
+
+
+def write(units: Iterable[Unit], db: sqlite3.Connection) -> None:
+    """Fill an empty database with the tables of `units`."""
+    for statement in SCHEMA:
+        db.execute(statement)
+    df: Counter[str] = Counter()
+    proper: set[str] = set()
+    people: set[str] = set()
+    heard: dict[str, set[str]] = defaultdict(set)
+    total = 0
+    rows: list[tuple[str, str, int, int, str]] = []
+    for unit in units:
+        total += 1
+        rows.append((unit.id, unit.source, unit.line, unit.char_start, unit.model_dump_json()))
+        if len(rows) >= 5000:
+            db.executemany("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?)", rows)
+            rows.clear()
+        people.update(words(name)[-1] for name in titled_names(unit.text))
+        # Words the corpus writes capitalised: its names ("Washington"; a sentence's first word
+        # only when it is no function word, "The").
+        for part in (unit.title, unit.heading, unit.speaker, unit.text):
+            tokens = WORD.findall(part)
+            proper.update(w.lower() for w in tokens[1:] if w[:1].isupper())
+            if tokens and tokens[0][:1].isupper() and is_content(tokens[0].lower()):
+                proper.add(tokens[0].lower())
+        df.update(set(content_stems(f"{unit.heading} {unit.text}")))
+        heard[unit.source].update(unit.speakers)
+    db.executemany("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?)", rows)
+    total = max(total, 1)
+    db.executemany("INSERT INTO terms VALUES (?, ?)", ((term, math.log(1 + total / n)) for term, n in df.items()))
+    db.execute("INSERT INTO facts VALUES ('unseen_idf', ?)", (math.log(1 + total),))
+    db.executemany("INSERT OR IGNORE INTO names VALUES (?)", ((stem(w),) for w in proper))
+    # Surnames the corpus gives a title ("Mr Howard", "President Putin"): surely people, where
+    # a speaker label may name a body ("Scotland Yard said").
+    db.executemany("INSERT OR IGNORE INTO titled VALUES (?)", ((w,) for w in people))
+    db.executemany(
+        "INSERT OR IGNORE INTO source_speakers VALUES (?, ?)",
+        ((source, label) for source, labels in heard.items() for label in labels),
+    )
+    # Speakers by the words a question may call them with (surname, or two title words), so
+    # reading a question looks up a few labels instead of scanning thousands.
+    db.executemany("INSERT OR IGNORE INTO speaker_words VALUES (?, ?)", _speaker_words(heard))
+    for statement in INDEXES:
+        db.execute(statement)
+
+
+def _speaker_words(heard: dict[str, set[str]]) -> Iterable[tuple[str, str]]:
+    for label in set().union(*heard.values()) if heard else set():
+        name = words(label)
+        if name:
+            yield name[-1], label
+        for a, b in zip(name, name[1:], strict=False):
+            yield f"{a} {b}", label
+
+
+class CorpusIndex:
+    """Read access to one generation's tables. Thread-safe: one connection, one query at a time
+    (each takes microseconds; answering is CPU-bound in Python anyway)."""
+
+    def __init__(self, db: sqlite3.Connection, folder: Path | None = None) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+        self.folder = folder  # the generation's folder, None for an in-memory index
+        self._size = self._one("SELECT count(*) FROM units") or 0
+        self._unseen_idf = self._one("SELECT value FROM facts WHERE key = 'unseen_idf'") or 0.0
+        # Per-index caches of the few lookups a question repeats (its words' idf and names).
+        self.idf = lru_cache(maxsize=65536)(self._idf)
+        self.knows_name = lru_cache(maxsize=65536)(self._knows_name)
+        self.is_titled = lru_cache(maxsize=65536)(self._is_titled)
+
+    @classmethod
+    def open(cls, folder: Path) -> "CorpusIndex":
+        # immutable: a generation's file never changes once published, so SQLite takes no locks.
+        db = sqlite3.connect(f"file:{folder / FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        return cls(db, folder)
+
+    @classmethod
+    def in_memory(cls, units: Iterable[Unit]) -> "CorpusIndex":
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        write(units, db)
+        return cls(db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Sequence[object] = ()) -> object:
+        rows = self._rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def __len__(self) -> int:
+        return int(self._size)  # type: ignore[call-overload]
+
+    # --- units -------------------------------------------------------------------------
+    def units(self, ids: Sequence[str]) -> dict[str, Unit]:
+        """The units with these ids that this generation holds."""
+        found: dict[str, Unit] = {}
+        for begin in range(0, len(ids), 500):  # SQLite's bound-parameter limit is far above
+            batch = list(ids[begin : begin + 500])
+            marks = ",".join("?" * len(batch))
+            for (data,) in self._rows(f"SELECT data FROM units WHERE id IN ({marks})", batch):
+                unit = Unit.model_validate_json(data)
+                found[unit.id] = unit
+        return found
+
+    def article(self, source: str) -> list[Unit]:
+        """An article's units in reading order."""
+        rows = self._rows("SELECT data FROM units WHERE source = ? ORDER BY line, char_start", (source,))
+        return [Unit.model_validate_json(data) for (data,) in rows]
+
+    def preceding(self, unit: Unit) -> Unit | None:
+        """The sentence before this one on its line, so an answer can quote a statement whole."""
+        return self._neighbour(
+            "SELECT data FROM units WHERE source = ? AND line = ? AND char_start < ? ORDER BY char_start DESC LIMIT 1",
+            unit,
+        )
+
+    def following(self, unit: Unit) -> Unit | None:
+        """The sentence after this one on its line."""
+        return self._neighbour(
+            "SELECT data FROM units WHERE source = ? AND line = ? AND char_start > ? ORDER BY char_start LIMIT 1",
+            unit,
+        )
+
+    def _neighbour(self, sql: str, unit: Unit) -> Unit | None:
+        rows = self._rows(sql, (unit.source, unit.line, unit.char_start))
+        return Unit.model_validate_json(rows[0][0]) if rows else None
+
+    # --- words and names -----------------------------------------------------------------
+    def _idf(self, term: str) -> float:
+        value = self._one("SELECT idf FROM terms WHERE term = ?", (term,))
+        return float(value) if value is not None else float(self._unseen_idf)  # type: ignore[arg-type]
+
+    def _knows_name(self, word: str) -> bool:
+        """Whether the corpus uses this word as a name, capitalised ("Mars" the planet is not
+        "mars" the verb), in any inflection."""
+        found = words(word)
+        return bool(found) and self._one("SELECT 1 FROM names WHERE stem = ?", (stem(found[0]),)) is not None
+
+    def _is_titled(self, word: str) -> bool:
+        """Whether the corpus gives this (lower-case) surname a person's title somewhere."""
+        return self._one("SELECT 1 FROM titled WHERE word = ?", (word,)) is not None
+
+    def speakers_called(self, keys: Sequence[str]) -> set[str]:
+        """Speakers a question may mean by these words (a surname, or two words of a title)."""
+        if not keys:
+            return set()
+        marks = ",".join("?" * len(keys))
+        return {label for (label,) in self._rows(f"SELECT label FROM speaker_words WHERE word IN ({marks})", keys)}
+
+    def speakers_in(self, sources: Iterable[str]) -> set[str]:
+        """Whose words these articles give."""
+        wanted = list(sources)
+        if not wanted:
+            return set()
+        marks = ",".join("?" * len(wanted))
+        return {
+            label for (label,) in self._rows(f"SELECT label FROM source_speakers WHERE source IN ({marks})", wanted)
+        }

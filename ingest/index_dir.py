@@ -1,0 +1,87 @@
+"""The index folder: one sub-folder per index generation, and a pointer to the current one.
+
+Ingest (the one writer) builds generation N's corpus tables and BM25 index in a scratch folder,
+renames it to `gNNNNNNNN` and then replaces the `current` pointer file, so a reader sees either
+the old generation or the new one whole. Services open the pointer's generation and look again
+every CITELINE_RELOAD_INTERVAL_S. The previous generation is kept for services that have not
+looked yet; older ones are removed (a process that still has one open keeps reading it: Linux
+frees a removed file when its last user closes it).
+"""
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from ingest import corpus_index, lexical
+from ingest.store import StoreUnavailable, UnitStore
+
+POINTER = "current"
+KEEP = 2
+
+
+class IndexMissing(StoreUnavailable):
+    """Chroma holds units but no index was built for them: ingest has not finished."""
+
+
+def folder(root: Path, generation: int) -> Path:
+    return root / f"g{generation:08d}"
+
+
+def current(root: Path) -> int | None:
+    """The generation the pointer names, None when there is none (or its folder is gone)."""
+    try:
+        generation = int((root / POINTER).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+    return generation if (folder(root, generation) / corpus_index.FILE).is_file() else None
+
+
+def build(store: UnitStore, root: Path, generation: int) -> Path:
+    """Build generation `generation` from everything `store` holds and make it current."""
+    root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+    try:
+        scratch.chmod(0o755)  # services may run as another user
+        units = list(store.all_units())
+        db = sqlite3.connect(scratch / corpus_index.FILE)
+        with db:
+            corpus_index.write(units, db)
+        db.close()
+        lexical.write(units, scratch)
+        final = folder(root, generation)
+        if final.exists():  # left by a run killed before it moved the pointer
+            shutil.rmtree(final)
+        scratch.rename(final)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    pointer = root / f".{POINTER}.{os.getpid()}"
+    pointer.write_text(f"{generation}\n", encoding="ascii")
+    os.replace(pointer, root / POINTER)
+    _prune(root, generation)
+    return final
+
+
+def _prune(root: Path, generation: int) -> None:
+    kept = sorted(
+        (p for p in root.glob("g*") if p.name[1:].isdigit() and int(p.name[1:]) <= generation),
+        key=lambda p: int(p.name[1:]),
+    )[-KEEP:]
+    for path in root.iterdir():
+        if path.is_dir() and path not in kept:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def open_current(root: Path, store: UnitStore) -> tuple[int, corpus_index.CorpusIndex]:
+    """The current generation and its corpus index; an empty one when nothing was ever stored."""
+    generation = current(root)
+    if generation is not None:
+        return generation, corpus_index.CorpusIndex.open(folder(root, generation))
+    if store.count():
+        raise IndexMissing(
+            f"no index in {root} for the {store.count()} units in Chroma: run `citeline ingest` "
+            "(it builds the index), or set CITELINE_INDEX_DIR to the folder ingest wrote"
+        )
+    return 0, corpus_index.CorpusIndex.in_memory([])

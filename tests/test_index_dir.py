@@ -1,0 +1,103 @@
+"""Ingest writes the corpus index and the BM25 index, one folder per generation; services open
+them and never build them. Real Chroma, real embedder, real files."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest import index_dir
+from ingest.corpus_index import CorpusIndex
+from ingest.embedder import MiniLMEmbedding
+from ingest.job import run_ingest
+from ingest.store import UnitStore
+from service.pipeline import Pipeline
+from service.schemas import AskRequest
+from tests.conftest import CORPUS, citeline, cli_env, make_settings
+
+SEED = "000_a589e34c5cfe1d2a.txt"
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path):  # noqa: ANN201
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / SEED, corpus / SEED)
+    return make_settings(tmp_path, corpus)
+
+
+def ingest(settings, embedder: MiniLMEmbedding):  # noqa: ANN001, ANN201
+    return run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+
+
+def generations(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.is_dir())
+
+
+def test_each_changing_ingest_publishes_a_generation_and_keeps_the_previous_one(
+    workspace, embedder: MiniLMEmbedding
+) -> None:
+    root = workspace.store.index_path
+    assert ingest(workspace, embedder).index_built
+    first = index_dir.current(root)
+    assert first == UnitStore(workspace).generation() and generations(root) == [f"g{first:08d}"]
+    assert not ingest(workspace, embedder).index_built  # nothing changed: nothing rebuilt
+    corpus = Path(workspace.store.corpus_dir)
+    for n in range(2):
+        (corpus / f"extra{n}.txt").write_text(f"Extra {n}\nThe mayor said tram line {n} opens in May.\n", "utf-8")
+        assert ingest(workspace, embedder).index_built
+    now = index_dir.current(root)
+    assert now == first + 2 and generations(root) == [f"g{now - 1:08d}", f"g{now:08d}"]
+    index = CorpusIndex.open(index_dir.folder(root, now))
+    assert len(index) == UnitStore(workspace).count()
+    assert [u.line for u in index.article("extra1.txt")] == [1, 2]
+
+
+def test_the_index_holds_what_answering_looks_up(workspace, embedder: MiniLMEmbedding) -> None:
+    ingest(workspace, embedder)
+    root = workspace.store.index_path
+    index = CorpusIndex.open(index_dir.folder(root, index_dir.current(root)))
+    article = index.article(SEED)
+    stored = {u.id: u for u in UnitStore(workspace).all_units()}
+    assert [u.id for u in article] == sorted(stored, key=lambda i: (stored[i].line, stored[i].char_start))
+    assert index.units([article[3].id, "no-such-id"]) == {article[3].id: stored[article[3].id]}
+    same_line = [u for u in article if u.line == article[-1].line]
+    if len(same_line) > 1:
+        assert index.following(same_line[0]) == same_line[1] and index.preceding(same_line[1]) == same_line[0]
+    assert index.preceding(article[0]) is None
+    assert any("Stoltenberg" in label for label in index.speakers_called(["stoltenberg"]))
+    assert index.speakers_called(["stoltenberg"]) <= index.speakers_in([SEED])
+    assert index.knows_name("NATO") and not index.knows_name("zzyzx")
+    assert index.idf("zzyzx") > index.idf("nato") > 0
+
+
+def test_a_removed_index_is_rebuilt_by_the_next_ingest_and_a_service_without_one_says_so(
+    workspace, embedder: MiniLMEmbedding
+) -> None:
+    ingest(workspace, embedder)
+    root = workspace.store.index_path
+    shutil.rmtree(root)
+    with pytest.raises(index_dir.IndexMissing, match="run `citeline ingest`"):
+        Pipeline(workspace, UnitStore(workspace), embedder)
+    result = citeline(cli_env(workspace), "ask", "What did Stoltenberg say?")
+    assert result.returncode == 1 and "run `citeline ingest`" in result.stderr and "Traceback" not in result.stderr
+    report = ingest(workspace, embedder)
+    assert report.index_built and not report.changed
+    answer = Pipeline(workspace, UnitStore(workspace), embedder).ask(
+        AskRequest(question="What did Stoltenberg say about Ukraine's membership?")
+    )
+    assert answer.answered and answer.citations[0].source == SEED
+
+
+def test_a_service_only_reads_the_index_folder(workspace, embedder: MiniLMEmbedding) -> None:
+    """Several workers (or hosts, from a share) open one generation: none may write into it."""
+    ingest(workspace, embedder)
+    root = workspace.store.index_path
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*")}
+    pipeline = Pipeline(workspace, UnitStore(workspace), embedder)
+    assert pipeline.ask(AskRequest(question="What did Stoltenberg say about Ukraine's membership?")).answered
+    assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*")} == before
+    folder = index_dir.folder(root, index_dir.current(root))
+    assert all(os.access(p, os.R_OK) for p in folder.rglob("*"))
+    assert oct(folder.stat().st_mode & 0o777) == "0o755"
