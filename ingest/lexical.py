@@ -16,8 +16,17 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from ingest.units import Unit
 
 FOLDER = "bm25"
-# bm25s logs every index build at DEBUG through its own handler; keep the console for us.
+# bm25s logs every index build at DEBUG through its own handler, and every memory-mapped open
+# and close at INFO through the root logger; keep the console for us.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class _QuietBm25s(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "bm25s" not in Path(record.pathname).parts
+
+
+logging.getLogger().addFilter(_QuietBm25s())
 
 
 def write(units: Iterable[Unit], folder: Path) -> bool:

@@ -3,6 +3,7 @@
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -18,15 +19,19 @@ def _pipeline(settings: Settings):  # noqa: ANN202 - imported lazily to keep `--
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    host = args.host or settings.http.host
+    port = args.port or settings.http.port
+    workers = args.workers or settings.http.workers
+    if workers > 1:
+        return _serve_workers(settings, host, port, workers)
     import uvicorn
     from limits.errors import ConfigurationError
 
     from ingest.store import StoreUnavailable
     from service.app import create_app
     from service.conversations import ConversationStoreError
-    from service.observability import json_logging
 
-    settings = settings_for(args)
     try:
         pipeline = _pipeline(settings)
     except (StoreUnavailable, ConversationStoreError) as exc:
@@ -39,13 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:  # an unknown scheme, or its client library is not installed
         print(f"citeline serve: CITELINE_RATE_LIMIT_STORAGE: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    host = args.host or settings.http.host
-    port = args.port or settings.http.port
     print(f"citeline: {len(pipeline.index)} units; serving on http://{host}:{port} (API docs at /docs)")
-    logging_options = {}
-    if settings.http.log_format == "json":
-        json_logging()
-        logging_options["log_config"] = None  # keep our JSON handler instead of uvicorn's
     # uvicorn rewrites the client address from X-Forwarded-For for the peers it trusts, 127.0.0.1
     # unless told otherwise; it must trust exactly the proxies the Guard trusts, or none.
     proxies = [str(network) for network in settings.http.trusted_proxies]
@@ -56,8 +55,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level="info",
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies,
-        **logging_options,
+        **_logging(settings),
     )
+    return EXIT_OK
+
+
+def _logging(settings: Settings) -> dict[str, object]:
+    from service.observability import json_logging
+
+    if settings.http.log_format != "json":
+        return {}
+    json_logging()
+    return {"log_config": None}  # keep our JSON handler instead of uvicorn's
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> int:
+    import shutil
+
+    from ingest import index_dir
+    from service import workers as prefork
+
+    # Workers open the store after the fork; what can be checked without opening it is checked here.
+    root = settings.store.index_path
+    if index_dir.current(root) is None:
+        print(f"citeline serve: no index in {root}: run `citeline ingest` first", file=sys.stderr)
+        return EXIT_ERROR
+    metrics = prefork.prepare_metrics_dir()
+    try:
+        print(f"citeline: {workers} workers; serving on http://{host}:{port} (API docs at /docs)", flush=True)
+        prefork.run(settings, host, port, workers)
+    finally:
+        shutil.rmtree(metrics, ignore_errors=True)
     return EXIT_OK
 
 
@@ -89,11 +117,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def top_k(value: str) -> int:
-    number = int(value) if value.isdigit() else 0
-    if not 1 <= number <= 50:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 50, not {value!r}")
-    return number
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, else a clear usage error."""
+
+    def parse(value: str) -> int:
+        number = int(value) if value.isdigit() else 0
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}, not {value!r}")
+        return number
+
+    return parse
 
 
 def cmd_local_model(args: argparse.Namespace) -> int:
@@ -116,13 +149,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", help="default: CITELINE_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, help="default: CITELINE_PORT or 8000")
+    serve.add_argument(
+        "--workers", type=whole_number(1, 64), metavar="1..64", help="processes (default: CITELINE_WORKERS or 1)"
+    )
     serve.add_argument("--corpus", help="corpus folder the citations point into")
     serve.set_defaults(func=cmd_serve, store_access=lambda args: "read")
 
     ask = sub.add_parser("ask", help="answer one question with citations")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the API's JSON response")
-    ask.add_argument("--top-k", type=top_k, metavar="1..50", help="units retrieved")
+    ask.add_argument("--top-k", type=whole_number(1, 50), metavar="1..50", help="units retrieved")
     ask.add_argument("--corpus", help="corpus folder the citations point into")
     ask.set_defaults(func=cmd_ask, store_access=lambda args: "read")
 

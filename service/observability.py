@@ -8,12 +8,13 @@ exposes request counts and latencies per route, answer outcomes and readers' ver
 import contextvars
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from typing import get_args
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.schemas import AskResponse, Verdict
@@ -50,6 +51,24 @@ def json_logging(level: int = logging.INFO) -> None:
         logging.getLogger(name).propagate = name != "uvicorn.access"  # our access line replaces theirs
 
 
+def json_logging_config() -> dict[str, object]:
+    """The same JSON lines as `json_logging`, as a logging dictConfig for gunicorn's arbiter
+    (`serve --workers N`): its own lines and the workers' uvicorn lines go through it, and
+    gunicorn's access line is off (ours replaces it)."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{JsonFormatter.__module__}.JsonFormatter"}},
+        "handlers": {"json": handler},
+        "root": {"level": "INFO", "handlers": ["json"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+        },
+    }
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -81,6 +100,12 @@ class Metrics:
         self.feedback.labels(verdict).inc()
 
     def exposition(self) -> tuple[bytes, str]:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # `serve --workers N`: every worker writes its counts to that folder; any of them
+            # answers /metrics with the sum (service/workers.py).
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 

@@ -1,0 +1,62 @@
+"""`citeline serve --workers 2`, run as deployed: one port, two processes that answer, count and
+remember conversations together, and a worker that dies is replaced."""
+
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from ingest.settings import Settings
+from tests.conftest import citeline, citeline_serve, cli_env
+
+QUESTION = "What did Stoltenberg say about Ukraine's membership?"
+
+
+def workers_of(pid: int) -> set[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {int(child) for child in children}
+
+
+def wait_for(condition, timeout: float = 60) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_two_workers_answer_on_one_port_and_a_dead_one_is_replaced(ingested: Settings, tmp_path: Path) -> None:
+    env = cli_env(ingested, CITELINE_WORKERS="2", CITELINE_CONVERSATIONS_DB=str(tmp_path / "c.db"))
+    with citeline_serve(env) as (url, pid), httpx.Client(base_url=url, timeout=120) as http:
+        wait_for(lambda: len(workers_of(pid)) == 2)
+        ask = lambda _: http.post("/api/ask", json={"question": QUESTION}).json()  # noqa: E731
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(ask, range(16)))
+        assert all(a["answered"] and a["citations"][0]["line_start"] == 6 for a in answers)
+        # One conversation, its turns answered by whichever worker: each sees the others' turns.
+        conversation = answers[0]["conversation_id"]
+        for question in ("What did he say about sanctions?", "What did he say about Russia's demands?"):
+            reply = http.post("/api/ask", json={"question": question, "conversation_id": conversation}).json()
+            assert "Stoltenberg" in reply["rewritten_question"]
+        assert len(http.get(f"/api/conversations/{conversation}").json()["turns"]) == 3
+        # /metrics adds up what every worker counted, whichever worker serves it.
+        metrics = http.get("/metrics").text
+        assert 'citeline_answers_total{outcome="answered"} 18.0' in metrics
+
+        killed = min(workers_of(pid))
+        os.kill(killed, signal.SIGKILL)
+        wait_for(lambda: killed not in workers_of(pid) and len(workers_of(pid)) == 2)
+        assert ask(0)["answered"]
+        running = workers_of(pid)
+    # Stopping the service (SIGTERM to the arbiter, as systemd would) stops its workers too.
+    wait_for(lambda: not any(Path(f"/proc/{worker}").exists() for worker in running), timeout=30)
+
+
+def test_workers_need_an_index_and_a_sane_count(ingested: Settings, tmp_path: Path) -> None:
+    empty = cli_env(ingested, CITELINE_INDEX_DIR=str(tmp_path / "nowhere"))
+    result = citeline(empty, "serve", "--workers", "2", "--port", "1")
+    assert result.returncode == 1 and "run `citeline ingest`" in result.stderr and "Traceback" not in result.stderr
+    result = citeline(cli_env(ingested), "serve", "--workers", "0")
+    assert result.returncode == 2 and "whole number from 1 to 64" in result.stderr
