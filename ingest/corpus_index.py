@@ -21,7 +21,8 @@ from ingest.units import Unit
 
 FILE = "corpus.sqlite3"
 SCHEMA = [
-    "CREATE TABLE units (id TEXT PRIMARY KEY, source TEXT NOT NULL, line INTEGER NOT NULL,"
+    # rowid - 1 is the unit's document position in the BM25 index (ingest/lexical.py).
+    "CREATE TABLE units (id TEXT UNIQUE NOT NULL, source TEXT NOT NULL, line INTEGER NOT NULL,"
     " char_start INTEGER NOT NULL, data TEXT NOT NULL)",
     "CREATE TABLE terms (term TEXT PRIMARY KEY, idf REAL NOT NULL) WITHOUT ROWID",
     "CREATE TABLE names (stem TEXT PRIMARY KEY) WITHOUT ROWID",
@@ -35,7 +36,7 @@ INDEXES = ["CREATE INDEX units_in_order ON units(source, line, char_start)"]
 
 
 def write(units: Iterable[Unit], db: sqlite3.Connection) -> None:
-    """Fill an empty database with the tables of `units`."""
+    """Fill an empty database with the tables of `units`, kept in the order given."""
     for statement in SCHEMA:
         db.execute(statement)
     df: Counter[str] = Counter()
@@ -43,12 +44,13 @@ def write(units: Iterable[Unit], db: sqlite3.Connection) -> None:
     people: set[str] = set()
     heard: dict[str, set[str]] = defaultdict(set)
     total = 0
-    rows: list[tuple[str, str, int, int, str]] = []
+    rows: list[tuple[int, str, str, int, int, str]] = []
+    insert = "INSERT INTO units (rowid, id, source, line, char_start, data) VALUES (?, ?, ?, ?, ?, ?)"
     for unit in units:
         total += 1
-        rows.append((unit.id, unit.source, unit.line, unit.char_start, unit.model_dump_json()))
+        rows.append((total, unit.id, unit.source, unit.line, unit.char_start, unit.model_dump_json()))
         if len(rows) >= 5000:
-            db.executemany("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?)", rows)
+            db.executemany(insert, rows)
             rows.clear()
         people.update(words(name)[-1] for name in titled_names(unit.text))
         # Words the corpus writes capitalised: its names ("Washington"; a sentence's first word
@@ -60,7 +62,7 @@ def write(units: Iterable[Unit], db: sqlite3.Connection) -> None:
                 proper.add(tokens[0].lower())
         df.update(set(content_stems(f"{unit.heading} {unit.text}")))
         heard[unit.source].update(unit.speakers)
-    db.executemany("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?)", rows)
+    db.executemany(insert, rows)
     total = max(total, 1)
     db.executemany("INSERT INTO terms VALUES (?, ?)", ((term, math.log(1 + total / n)) for term, n in df.items()))
     db.execute("INSERT INTO facts VALUES ('unseen_idf', ?)", (math.log(1 + total),))
@@ -140,6 +142,13 @@ class CorpusIndex:
                 unit = Unit.model_validate_json(data)
                 found[unit.id] = unit
         return found
+
+    def units_at(self, positions: Sequence[int]) -> list[Unit]:
+        """The units at these positions (of the BM25 index), in the order given."""
+        marks = ",".join("?" * len(positions))
+        rows = self._rows(f"SELECT rowid, data FROM units WHERE rowid IN ({marks})", [p + 1 for p in positions])
+        found = {rowid - 1: Unit.model_validate_json(data) for rowid, data in rows}
+        return [found[p] for p in positions if p in found]
 
     def article(self, source: str) -> list[Unit]:
         """An article's units in reading order."""

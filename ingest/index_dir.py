@@ -49,7 +49,7 @@ def build(store: UnitStore, root: Path, generation: int) -> Path:
         with db:
             corpus_index.write(units, db)
         db.close()
-        lexical.write(units, scratch)
+        lexical.write([u.retrieval_text() for u in units], scratch)
         final = folder(root, generation)
         if final.exists():  # left by a run killed before it moved the pointer
             shutil.rmtree(final)

@@ -1,49 +1,60 @@
 """The BM25 leg's index: built by ingest over every unit's retrieval text, opened memory-mapped.
 
-LlamaIndex's `BM25Retriever` persists through bm25s (the sparse score matrix as .npy files and
-the nodes as JSON lines); loaded with `mmap=True`, the matrix and the nodes stay on disk and in
-the page cache that every service process on the host shares. The nodes are bare (id and
-retrieval text): a hit is looked up in the corpus index by id anyway.
+bm25s does the work, tokenising as LlamaIndex's `BM25Retriever` does (English stop words and
+Snowball stemmer for documents, the stemmer alone for queries). That retriever is not used:
+persisted, it stores every node as JSON and turns each hit back into a node, and at our depth
+(40 hits per question) that was a quarter of the cost of answering. Here a hit is a document
+position, which the corpus index maps to its unit (ingest/corpus_index.py keeps units in the
+same order). The sparse score matrix is loaded with `mmap=True`: it stays on disk and in the
+page cache that every service process on the host shares.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 
-from llama_index.core.schema import TextNode
-from llama_index.retrievers.bm25 import BM25Retriever
-
-from ingest.units import Unit
+import bm25s
+import numpy as np
+import Stemmer
 
 FOLDER = "bm25"
-# bm25s logs every index build at DEBUG through its own handler, and every memory-mapped open
-# and close at INFO through the root logger; keep the console for us.
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+# bm25s logs every index build at DEBUG through its own handler; keep the console for us.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
-class _QuietBm25s(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "bm25s" not in Path(record.pathname).parts
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
 
 
-logging.getLogger().addFilter(_QuietBm25s())
-
-
-def write(units: Iterable[Unit], folder: Path) -> bool:
-    """Persist the BM25 index of `units` under `folder`; False when there is nothing to index."""
-    bare = [TextNode(id_=u.id, text=u.retrieval_text()) for u in units]
-    if not bare:
+def write(texts: Sequence[str], folder: Path) -> bool:
+    """Persist the BM25 index of `texts` (document i is unit i) under `folder`; False when
+    there is nothing to index."""
+    if not texts:
         return False
-    # bm25s also saves the node file's line offsets, so a memory-mapped load only reads.
-    BM25Retriever.from_defaults(nodes=bare).persist(str(folder / FOLDER), show_progress=False)
+    tokens = bm25s.tokenize(
+        list(texts), stopwords="en", stemmer=_stemmer(), token_pattern=TOKEN_PATTERN, show_progress=False
+    )
+    index = bm25s.BM25()
+    index.index(tokens, show_progress=False)
+    index.save(str(folder / FOLDER))
     return True
 
 
-def open_retriever(folder: Path, top_k: int) -> BM25Retriever | None:
-    """The persisted BM25 retriever of a generation, None when it indexed nothing."""
-    path = folder / FOLDER
-    if not path.is_dir():
-        return None
-    retriever = BM25Retriever.from_persist_dir(str(path), mmap=True, show_progress=False, leave_progress=False)
-    retriever.similarity_top_k = min(top_k, int(retriever.bm25.scores["num_docs"]))
-    return retriever
+class LexicalIndex:
+    def __init__(self, folder: Path) -> None:
+        self._bm25 = bm25s.BM25.load(str(folder / FOLDER), mmap=True, load_corpus=False, show_progress=False)
+        self._stemmer = _stemmer()
+        self.size = int(self._bm25.scores["num_docs"])
+
+    @classmethod
+    def open(cls, folder: Path) -> "LexicalIndex | None":
+        """A generation's BM25 index, None when it indexed nothing."""
+        return cls(folder) if (folder / FOLDER).is_dir() else None
+
+    def top(self, query: str, k: int) -> list[int]:
+        """Positions of the `k` best documents for `query`, best first (ties in index order)."""
+        tokens = bm25s.tokenize(query, stemmer=self._stemmer, token_pattern=TOKEN_PATTERN, show_progress=False)
+        positions, scores = self._bm25.retrieve(tokens, k=min(k, self.size), show_progress=False)
+        order = np.argsort(-scores[0], kind="stable")  # as LlamaIndex's fusion sorts each leg
+        return [int(positions[0][i]) for i in order]

@@ -14,7 +14,6 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from ingest.embedder import MODEL_ID
 from ingest.settings import Settings
@@ -167,14 +166,17 @@ class UnitStore:
             for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=False):
                 yield Unit.from_node(metadata_dict_to_node(meta, text=text))  # type: ignore[arg-type]
 
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ids of the `k` units nearest to `vector` with their cosine similarity, best first.
+        Only ids and distances: the service reads units from its own index, not from Chroma."""
+        got = self.units.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]  # type: ignore[index]
+
     def embeddings_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if not ids:
             return {}
         got = self.units.get(ids=list(ids), include=["embeddings"])
         return {i: list(e) for i, e in zip(got["ids"], got["embeddings"], strict=False)}  # type: ignore[arg-type]
-
-    def vector_store(self) -> ChromaVectorStore:
-        return ChromaVectorStore(chroma_collection=self.units)
 
     def compatible(self, record: FileRecord) -> bool:
         return record.complete and record.schema == SCHEMA_VERSION

@@ -1,31 +1,30 @@
 """Hybrid retrieval: vector search in Chroma and BM25 over the same units, fused (RRF).
 
 Both legs see a unit's retrieval text (title, heading, speaker and sentence), so a question
-naming a speaker finds statements that never name him. LlamaIndex does the work: its
-`VectorIndexRetriever` over `ChromaVectorStore`, `BM25Retriever` (persisted by ingest, opened
-memory-mapped: ingest/lexical.py), and `QueryFusionRetriever` in reciprocal-rank mode. The query
-is embedded once, here, and the vector is reused.
+naming a speaker finds statements that never name him. The query is embedded once, here.
+
+LlamaIndex's `VectorIndexRetriever` and `QueryFusionRetriever` did this until the cost of a
+question mattered (issue #14): they fetched every hit's text and metadata from Chroma and built a
+node of each (80 a question) only for us to look the unit up by id, about 8 ms of 25. Chroma is
+now asked for ids and distances only, units come from the corpus index, and the fusion is
+LlamaIndex's reciprocal-rank formula (k = 60, each leg's ranks from 0) over ids.
 """
 
 import httpx
 import numpy as np
 from chromadb.errors import ChromaError
-from llama_index.core import VectorStoreIndex
-from llama_index.core.llms import MockLLM
-from llama_index.core.retrievers import QueryFusionRetriever
-from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
-from llama_index.core.schema import QueryBundle
 from pydantic import BaseModel
 
-from ingest import lexical
 from ingest.corpus_index import CorpusIndex
 from ingest.embedder import MiniLMEmbedding
+from ingest.lexical import LexicalIndex
 from ingest.store import StoreUnavailable, UnitStore
 from ingest.units import Unit
 
 # Each leg returns this many candidates before fusion: enough that a unit ranked low by one
 # leg but high by the other survives.
 LEG_DEPTH = 40
+RRF_K = 60.0
 
 
 class Candidate(BaseModel):
@@ -37,47 +36,46 @@ class IndexEmpty(Exception):
     pass
 
 
+def fuse(legs: list[list[str]]) -> list[str]:
+    """Reciprocal-rank fusion of ranked id lists; ties keep the order ids were first seen."""
+    scores: dict[str, float] = {}
+    for ranked in legs:
+        for rank, unit_id in enumerate(ranked):
+            scores[unit_id] = scores.get(unit_id, 0.0) + 1.0 / (rank + RRF_K)
+    return sorted(scores, key=lambda unit_id: scores[unit_id], reverse=True)
+
+
 class HybridRetriever:
     def __init__(self, store: UnitStore, index: CorpusIndex, embedder: MiniLMEmbedding) -> None:
         self.store = store
         self.index = index
         self.embedder = embedder
-        depth = min(LEG_DEPTH, len(index))
-        bm25 = lexical.open_retriever(index.folder, depth) if index.folder and depth else None
-        if bm25 is None:
-            self._fusion = None
-            return
-        vector = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=embedder).as_retriever(
-            similarity_top_k=depth
-        )
-        self._fusion = QueryFusionRetriever(
-            [vector, bm25],
-            mode=FUSION_MODES.RECIPROCAL_RANK,
-            num_queries=1,  # no LLM query rewriting: the LLM below is never called
-            llm=MockLLM(),
-            use_async=False,
-            similarity_top_k=2 * depth,
-        )
+        self.lexical = LexicalIndex.open(index.folder) if index.folder and len(index) else None
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
 
     def retrieve(self, text: str, query_vector: np.ndarray, top_k: int) -> list[Candidate]:
-        if self._fusion is None:
+        if self.lexical is None:
             raise IndexEmpty("the index is empty: run `citeline ingest` first")
-        bundle = QueryBundle(query_str=text, embedding=query_vector.tolist())
+        depth = min(LEG_DEPTH, len(self.index))
+        lexical = self.index.units_at(self.lexical.top(text, depth))
         try:
-            fused = self._fusion.retrieve(bundle)[:top_k]
-            vectors = self.store.embeddings_of([n.node.node_id for n in fused])
+            nearest = self.store.nearest(query_vector, depth)
+            similarity = dict(nearest)
+            fused = fuse([[unit_id for unit_id, _ in nearest], [u.id for u in lexical]])[:top_k]
+            # A unit only BM25 found needs its vector for its similarity.
+            missing = [unit_id for unit_id in fused if unit_id not in similarity]
+            vectors = self.store.embeddings_of(missing)
         except (httpx.HTTPError, ChromaError, ConnectionError) as exc:  # a Chroma server that went away
             raise StoreUnavailable(f"Chroma did not answer: {exc}") from exc
-        units = self.index.units([n.node.node_id for n in fused])
-        candidates = []
-        for hit in fused:
-            unit = units.get(hit.node.node_id)
-            vector = vectors.get(hit.node.node_id)
-            if unit is None or vector is None:
-                continue  # written by an ingest after this process built its index
-            similarity = float(np.asarray(vector, dtype=np.float32) @ query_vector)
-            candidates.append(Candidate(unit=unit, similarity=similarity))
-        return candidates
+        for unit_id, vector in vectors.items():
+            similarity[unit_id] = float(np.asarray(vector, dtype=np.float32) @ query_vector)
+        known = {u.id: u for u in lexical}
+        units = known | self.index.units([unit_id for unit_id in fused if unit_id not in known])
+        return [
+            Candidate(unit=units[unit_id], similarity=similarity[unit_id])
+            for unit_id in fused
+            # Absent: written or removed by an ingest after this process opened its index.
+            if unit_id in units and unit_id in similarity
+        ]
