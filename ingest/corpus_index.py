@@ -9,8 +9,8 @@ in a private database, for rule tests over hand-written units.
 """
 
 import math
+import queue
 import sqlite3
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -90,13 +90,19 @@ def _speaker_words(heard: dict[str, set[str]]) -> Iterable[tuple[str, str]]:
             yield f"{a} {b}", label
 
 
-class CorpusIndex:
-    """Read access to one generation's tables. Thread-safe: one connection, one query at a time
-    (each takes microseconds; answering is CPU-bound in Python anyway)."""
+# Connections a service keeps open to one generation: a request thread takes one per lookup, so
+# concurrent requests do not queue behind one (SQLite reads run without the GIL). All are opened
+# at once, so a generation removed by a later ingest stays readable for as long as it is in use.
+CONNECTIONS = 4
 
-    def __init__(self, db: sqlite3.Connection, folder: Path | None = None) -> None:
-        self._db = db
-        self._lock = threading.Lock()
+
+class CorpusIndex:
+    """Read access to one generation's tables, thread-safe."""
+
+    def __init__(self, connections: Sequence[sqlite3.Connection], folder: Path | None = None) -> None:
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        for db in connections:
+            self._idle.put(db)
         self.folder = folder  # the generation's folder, None for an in-memory index
         self._size = self._one("SELECT count(*) FROM units") or 0
         self._unseen_idf = self._one("SELECT value FROM facts WHERE key = 'unseen_idf'") or 0.0
@@ -108,21 +114,21 @@ class CorpusIndex:
     @classmethod
     def open(cls, folder: Path) -> "CorpusIndex":
         # immutable: a generation's file never changes once published, so SQLite takes no locks.
-        db = sqlite3.connect(f"file:{folder / FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
-        return cls(db, folder)
+        uri = f"file:{folder / FILE}?mode=ro&immutable=1"
+        return cls([sqlite3.connect(uri, uri=True, check_same_thread=False) for _ in range(CONNECTIONS)], folder)
 
     @classmethod
     def in_memory(cls, units: Iterable[Unit]) -> "CorpusIndex":
         db = sqlite3.connect(":memory:", check_same_thread=False)
         write(units, db)
-        return cls(db)
-
-    def close(self) -> None:
-        self._db.close()
+        return cls([db])
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
+        db = self._idle.get()
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            self._idle.put(db)
 
     def _one(self, sql: str, params: Sequence[object] = ()) -> object:
         rows = self._rows(sql, params)
