@@ -94,7 +94,7 @@ class StoreSettings(Group):
     )
     collection: str = Field("citeline_units", description="Chroma collection name.")
     reload_interval_s: float = Field(
-        5.0, ge=0, le=3600, description="How often a service checks a Chroma server for a newer ingest."
+        5.0, ge=0, le=3600, description="How often a service looks for a newer index generation."
     )
     max_line_chars: int = Field(
         100_000, ge=1000, le=100_000_000, description="A file with a longer line is skipped (not an article)."
