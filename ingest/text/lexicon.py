@@ -1,6 +1,8 @@
 """Words as retrieval and answer scoring see them: lower-cased, stemmed, stop words out."""
 
+import bisect
 import re
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 import Stemmer
@@ -53,9 +55,21 @@ def topic_stems(text: str, exclude: set[str] = frozenset()) -> list[str]:
 MIN_PREFIX_MATCH = 5
 
 
-def covered(term: str, present: set[str]) -> bool:
+def covered(term: str, present: AbstractSet[str]) -> bool:
     if term in present:
         return True
-    return len(term) >= MIN_PREFIX_MATCH and any(
-        len(p) >= MIN_PREFIX_MATCH and (p.startswith(term) or term.startswith(p)) for p in present
-    )
+    if len(term) < MIN_PREFIX_MATCH:
+        return False
+    # A present stem that begins the term is one of the term's prefixes; one the term begins
+    # sorts right after it. Answering asks this hundreds of times a question, over the same
+    # few sets: a scan of every stem each time was a sixth of its cost.
+    if any(term[:k] in present for k in range(MIN_PREFIX_MATCH, len(term))):
+        return True
+    ordered = _in_order(present if isinstance(present, frozenset) else frozenset(present))
+    after = bisect.bisect_left(ordered, term)
+    return after < len(ordered) and ordered[after].startswith(term)
+
+
+@lru_cache(maxsize=8192)
+def _in_order(present: frozenset[str]) -> list[str]:
+    return sorted(present)
