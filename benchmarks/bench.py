@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import psutil
 
-from benchmarks.http_under_load import http_run
+from benchmarks.http_under_load import http_run, peer_http_run
 from benchmarks.ingest_speed import raw_throughput, timed_ingest
 from benchmarks.latency import ask_latency, peer_latency
 from benchmarks.paths import REPO, RESULTS, WORK
@@ -46,9 +46,14 @@ def main() -> None:
     at_two = ask_latency(two, embedder)
     at_full = ask_latency(full, embedder)
     by_size.append({"articles": ours["articles"], **at_full})
-    print("HTTP under load…", flush=True)
-    http_full = http_run(full)
-    http_two = http_run(two, port=8766)
+    print("HTTP under load: citeline as the README recommends on this machine…", flush=True)
+    workers = os.cpu_count() or 1
+    http_full = http_run(full, port=8765, workers=workers)
+    http_server = http_run(full, port=8767, workers=workers, chroma_port=8768)
+    http_one = http_run(full, port=8769)
+    http_two = http_run(two, port=8766, workers=workers)
+    print("the peer over HTTP (it embeds the corpus first: minutes)…", flush=True)
+    peer_http = peer_http_run(str(corpus), port=8770)
     print("eval at scale…", flush=True)
     quality = quality_at_scale(full, embedder)
     print("peer…", flush=True)
@@ -70,14 +75,25 @@ def main() -> None:
         "ask_p95_ms": at_full["p95_ms"],
         "ask_p99_ms": at_full["p99_ms"],
         "ask_two_articles_p95_ms": at_two["p95_ms"],
-        "http_p50_ms": http_full["p50_ms"],
-        "http_p99_ms": http_full["p99_ms"],
-        "http_rps": round(http_full["rps"], 1),
-        "http_errors": http_full["errors"],
+        "workers": workers,
+        "http_rps_20": round(http_full["rps"], 1),
+        "peer_http_rps_20": round(peer_http["rps"], 1),
+        "http_rps_ratio": round(http_full["rps"] / peer_http["rps"], 2),
+        "http_p50_20_ms": http_full["p50_ms"],
+        "http_p99_20_ms": http_full["p99_ms"],
+        "peer_http_p50_20_ms": peer_http["p50_ms"],
+        "peer_http_p99_20_ms": peer_http["p99_ms"],
+        "http_errors": http_full["errors"] + http_server["errors"] + http_one["errors"],
+        "http_rps_20_one_worker": round(http_one["rps"], 1),
+        "http_rps_20_chroma_server": round(http_server["rps"], 1),
+        "http_p99_20_chroma_server_ms": http_server["p99_ms"],
         "http_two_articles_p99_ms": http_two["p99_ms"],
-        "rss_mb": round(http_full["rss_start_mb"], 1),
-        "rss_after_1000_mb": round(http_full["rss_after_mb"], 1),
-        "cold_start_s": round(http_full["cold_start_s"], 2),
+        "cold_start_s": round(http_one["cold_start_s"], 2),
+        "cold_start_workers_s": round(http_full["cold_start_s"], 2),
+        "worker_uss_mb": round(http_full["worker_uss_mb"], 1),
+        "worker_uss_chroma_server_mb": round(http_server["worker_uss_mb"], 1),
+        "uss_one_process_mb": round(http_one["worker_uss_mb"], 1),
+        "peer_rss_mb": round(peer_http["rss_after_mb"], 1),
         "peer_ingest_s": round(peer["ingest_s"], 1),
         "peer_ask_p95_ms": peer["p95_ms"],
         "by_size": by_size,

@@ -31,13 +31,22 @@ class RunningService:
     def rss_mb(self) -> float:
         return self.process.memory_info().rss / 2**20
 
+    def worker_uss_mb(self) -> list[float]:
+        """The private memory (USS) of each process that answers: the workers of
+        `serve --workers N`, else the service itself."""
+        workers = self.process.children() or [self.process]
+        return [worker.memory_full_info().uss / 2**20 for worker in workers]
+
 
 @contextmanager
-def running_service(env: dict[str, str], port: int) -> Iterator[RunningService]:
-    """`citeline serve` as its own process, yielded once it has answered a first question."""
+def running_service(
+    env: dict[str, str], port: int, workers: int = 1, command: Sequence[str] = (), timeout_s: float = START_TIMEOUT_S
+) -> Iterator[RunningService]:
+    """`citeline serve` (or `command`, a server taking `--port`) as its own process, yielded
+    once it has answered a first question."""
     started = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, "-m", "citeline", "serve", "--port", str(port)],
+        [*(command or [sys.executable, "-m", "citeline", "serve", "--workers", str(workers)]), "--port", str(port)],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -52,7 +61,7 @@ def running_service(env: dict[str, str], port: int) -> Iterator[RunningService]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-            if time.perf_counter() - started > START_TIMEOUT_S:
+            if time.perf_counter() - started > timeout_s:
                 raise RuntimeError("service did not start")
         yield RunningService(url, psutil.Process(server.pid), time.perf_counter() - started)
     finally:
