@@ -3,7 +3,6 @@ llama.cpp's server, OpenAI) through llama-index's `OpenAILike`, with timeouts an
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
-from llama_index.llms.openai_like import OpenAILike
 
 from ingest.settings import Settings
 
@@ -30,6 +29,10 @@ def make_llm(settings: Settings) -> LLM:
             raise LLMUnavailable(f"the local preset is not installed ({exc}): run `make local-llm`") from exc
     if not settings.llm.base_url:
         raise LLMUnavailable("CITELINE_ANSWERER=llm needs CITELINE_LLM_BASE_URL (an OpenAI-compatible /v1 URL)")
+    # Imported here: the openai client takes most of a second to import, and a service without
+    # a model never needs it.
+    from llama_index.llms.openai_like import OpenAILike
+
     return OpenAILike(
         model=settings.llm.model,
         api_base=settings.llm.base_url,
