@@ -22,6 +22,13 @@ ASPECTS = (
 )
 
 
+# Every aspect names one of these words: most questions have none, and skip the patterns above,
+# whose look-aheads rescan the question.
+ASKED = re.compile(r"headline|about|gist|publi|dated|posted|wr[io]te|author|filed|byline|reporter|quot", re.I)
+
+
 def aspect(text: str) -> str:
     """What of the article the question asks for; "" when it asks about events."""
+    if not ASKED.search(text):
+        return ""
     return next((name for name, pattern in ASPECTS if pattern.search(text)), "")
