@@ -49,7 +49,7 @@ def main() -> None:
     print("HTTP under load: citeline as the README recommends on this machine…", flush=True)
     workers = os.cpu_count() or 1
     http_full = http_run(full, port=8765, workers=workers)
-    http_server = http_run(full, port=8767, workers=workers, chroma_port=8768)
+    http_server = http_run(full, port=8767, workers=workers, chroma_server_mode=True)
     http_one = http_run(full, port=8769)
     http_two = http_run(two, port=8766, workers=workers)
     print("the peer over HTTP (it embeds the corpus first: minutes)…", flush=True)

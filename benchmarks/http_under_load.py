@@ -16,10 +16,10 @@ QUESTIONS_PER_WORKER = 1000
 
 
 def http_run(
-    settings: Settings, port: int, workers: int = 1, chroma_port: int | None = None
+    settings: Settings, port: int, workers: int = 1, chroma_server_mode: bool = False
 ) -> dict[str, float | None]:
     """`citeline serve --workers N` on the index of `settings` (through a `chroma run` server
-    over the same data when `chroma_port` is given), QUESTIONS_PER_WORKER questions per worker
+    over the same data with `chroma_server_mode`), QUESTIONS_PER_WORKER questions per worker
     on /api/ask from CLIENTS clients: cold start, memory, p50/p99 in ms, throughput, errors."""
     env = {
         **os.environ,
@@ -28,11 +28,11 @@ def http_run(
         "CITELINE_INDEX_DIR": str(settings.store.index_path),
         "CITELINE_CONVERSATIONS_DB": str(settings.conversations_path),
     }
-    if chroma_port is None:
+    if not chroma_server_mode:
         with running_service(env, port, workers) as service:
             return _load(service, workers)
-    with chroma_server(settings.store.chroma_path, chroma_port) as url:
-        with running_service({**env, "CITELINE_CHROMA_URL": url}, port, workers) as service:
+    with chroma_server(settings.store.chroma_path) as server:
+        with running_service({**env, "CITELINE_CHROMA_URL": server.url}, port, workers) as service:
             return _load(service, workers)
 
 

@@ -26,19 +26,18 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.chroma_server import chroma_server
 from benchmarks.paths import REPO, RESULTS, WORK
 
 SIZES = (1000, 3000, 10000, 30000)
@@ -49,61 +48,8 @@ FIRST_QUESTION = "What did Tony Blair say about the election?"
 STAND_IN_COLLECTION = "standin_units"  # never the product's default name: these are no MiniLM vectors
 GOAL_USS_MB_PER_10K = 5.0
 GOAL_COLD_START_S = 3.0
-CHROMA = Path(sys.executable).parent / "chroma"
 RESULT_FILE = RESULTS / "scale_curve.json"
 PLOT_FILE = RESULTS / "scale_curve.png"
-
-
-# --- a `chroma run` server on 127.0.0.1 ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChromaServer:
-    url: str
-    pid: int
-    start_s: float  # from launch to its first heartbeat
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def chroma_server(path: Path, timeout_s: float = 300) -> Iterator[ChromaServer]:
-    """`chroma run --path path` on a free port of 127.0.0.1, stopped on exit; its log is
-    appended to <path>.log."""
-    import httpx
-
-    path.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    with open(path.with_suffix(".log"), "ab") as log:
-        process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.perf_counter() - started > timeout_s:
-                raise RuntimeError(f"chroma run --path {path} did not come up (see {path.with_suffix('.log')})")
-            time.sleep(0.1)
-        yield ChromaServer(url, process.pid, time.perf_counter() - started)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- what is measured, and where it lives ----------------------------------------------------
