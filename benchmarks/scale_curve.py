@@ -601,15 +601,23 @@ def scale_curve(
         points[:0] = [Point("bbc", corpus, "minilm", files), Point("bbc", corpus, "stand-in", files)]
     previous = json.loads(RESULT_FILE.read_text(encoding="utf-8")) if RESULT_FILE.is_file() else {}
     rows = {(r["corpus"], r["embedder"]): r for r in previous.get("scale_curve", [])}
+    result = previous if points else _record(list(rows.values()), questions, repeats, reference)
     for point in points:
         row = measure_point(point, questions, repeats, budget_min)
         rows[(row["corpus"], row["embedder"])] = row
+        # Written after each point: a run stopped part-way keeps what it measured.
+        result = _record(list(rows.values()), questions, repeats, reference)
         if not row["complete"]:
             _say(f"{point.name}: ingest incomplete after {budget_min} min; larger sizes skipped")
             break
-    ordered = sorted(
-        rows.values(), key=lambda r: (not r["corpus"].startswith("synthetic-"), r["articles"], r["embedder"])
-    )
+    return result
+
+
+def _record(
+    rows: list[dict[str, Any]], questions: int, repeats: int, reference: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Write RESULT_FILE from these rows (with the slope, ingest rates and projection) and draw it."""
+    ordered = sorted(rows, key=lambda r: (not r["corpus"].startswith("synthetic-"), r["articles"], r["embedder"]))
     synthetic = [r for r in ordered if r["corpus"].startswith("synthetic-")]
     import psutil
 
@@ -634,7 +642,9 @@ def scale_curve(
         "scale_curve": ordered,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    scratch = RESULT_FILE.with_suffix(".json.tmp")
+    scratch.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    os.replace(scratch, RESULT_FILE)
     plot(result)
     return result
 
