@@ -31,18 +31,17 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
-def write(texts: Sequence[str], folder: Path) -> bool:
-    """Persist the BM25 index of `texts` (document i is unit i) under `folder`; False when
-    there is nothing to index."""
+def write(texts: Sequence[str], folder: Path) -> None:
+    """Persist the BM25 index of `texts` (document i is unit i) under `folder`; nothing when
+    there is nothing to index (`LexicalIndex.open` then finds no folder)."""
     if not texts:
-        return False
+        return
     tokens = bm25s.tokenize(
         list(texts), stopwords=list(STOPWORDS), stemmer=_stemmer(), token_pattern=TOKEN_PATTERN, show_progress=False
     )
     index = bm25s.BM25()
     index.index(tokens, show_progress=False)
     index.save(str(folder / FOLDER))
-    return True
 
 
 class LexicalIndex:
