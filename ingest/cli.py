@@ -22,6 +22,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.store import StoreUnavailable, UnitStore
 
     settings = settings_for(args)
+    feeds = list(dict.fromkeys([*settings.store.feeds, *(args.feed or [])]))
+    feeds_failed = False
+    if feeds:
+        from ingest.feeds import fetch_feeds
+
+        try:
+            feed_report = fetch_feeds(settings, feeds, progress=not args.quiet)
+        except OSError as exc:
+            print(f"citeline ingest: cannot store feed items: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        for result in feed_report.feeds:
+            print(result.summary, file=sys.stderr)
+            for reason in result.skipped:
+                print(f"skipped {reason}", file=sys.stderr)
+        feeds_failed = feed_report.failed
     try:
         store = UnitStore(settings)
         report = run_ingest(
@@ -48,12 +63,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"no changes in {settings.store.corpus_dir}: nothing embedded "
             f"({report.unchanged} files unchanged, {report.units_total} units in the index)"
         )
-    return EXIT_SKIPPED if report.skipped else EXIT_OK
+    return EXIT_SKIPPED if report.skipped or feeds_failed else EXIT_OK
+
+
+def feed_url(value: str) -> str:
+    """A --feed argument: an absolute http(s) URL (argparse says so and exits 2 otherwise)."""
+    from ingest.article_meta import clean_url
+
+    url = clean_url(value)
+    if url is None:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {value!r}")
+    return url
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     ingest = sub.add_parser("ingest", help="ingest the corpus folder into Chroma (incremental)")
     ingest.add_argument("--corpus", help="corpus folder (default: CITELINE_CORPUS_DIR or ./corpus)")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument(
+        "--feed",
+        action="append",
+        type=feed_url,
+        metavar="URL",
+        help="RSS/Atom feed whose new items are fetched first (repeatable; also CITELINE_FEEDS)",
+    )
     # The one writer of the embedded store (see ingest/lock.py).
     ingest.set_defaults(func=cmd_ingest, store_access=lambda args: "write")
