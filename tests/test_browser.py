@@ -4,6 +4,7 @@ import http.server
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -197,21 +198,29 @@ def test_phone_width(browser: "sync_api.Browser", server: str) -> None:
     context.close()
 
 
-@pytest.fixture()
-def host_page(tmp_path: Path, server: str) -> Iterator[str]:
-    """Somebody else's page, on another port, embedding the widget."""
-    (tmp_path / "index.html").write_text(
+@contextmanager
+def embedding(directory: Path, server: str) -> Iterator[str]:
+    """Somebody else's page, on another port, embedding the widget of `server`; yields its URL."""
+    (directory / "index.html").write_text(
         f"<!doctype html><title>Host</title><h1>A news site</h1>"
         f'<script src="{server}/widget.js" data-citeline-url="{server}"></script>',
         encoding="utf-8",
     )
     port = free_port()
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}/index.html"
-    httpd.shutdown()
+    try:
+        yield f"http://127.0.0.1:{port}/index.html"
+    finally:
+        httpd.shutdown()
+
+
+@pytest.fixture()
+def host_page(tmp_path: Path, server: str) -> Iterator[str]:
+    with embedding(tmp_path, server) as url:
+        yield url
 
 
 def test_embeddable_widget_on_another_origin(page: "sync_api.Page", host_page: str) -> None:
@@ -337,3 +346,170 @@ def test_a_citation_deep_in_a_long_article_opens_on_its_page(
         sync_api.expect(cited).to_be_in_viewport()
         sync_api.expect(page.locator("#source-range")).to_have_text("Showing lines 2,000–2,600 of 2,600")
         assert page.locator("#source-lines li").first.get_attribute("value") == "2000"
+
+
+# --- articles with titles, dates and the original's address ----------------------------------
+# The news corpus (tests/news_corpus.py): this question is answered from web/nato.html (dated
+# 2022-01-12T14:30:00+01:00, at NATO_URL) first, then from the Meduza article (no date, no url).
+NATO_URL = "https://news.example.com/world/nato-warns"
+NATO_QUOTE = (
+    "NATO Secretary General Jens Stoltenberg said on Wednesday that Ukraine's membership was a "
+    "matter for Ukraine and the 30 allies."
+)
+# A long quote is found by its first and last five words (a text fragment's "start,end" form).
+NATO_HREF = f"{NATO_URL}#:~:text=NATO%20Secretary%20General%20Jens%20Stoltenberg,Ukraine%20and%20the%2030%20allies."
+MEDUZA_TITLE = (
+    "‘Not an easy discussion’ Russian and NATO officials say they are far from agreement after talks in Brussels"
+)
+# The original article as its site shows it: the quoted sentence far down, broken over two lines.
+ORIGINAL = (
+    "<!doctype html><html><head><title>NATO chief warns Russia | Example News</title></head><body>"
+    "<h1>NATO chief warns Russia over Ukraine</h1><div style='height: 4000px'>Advertisement</div>"
+    "<p id='quoted'>NATO Secretary General Jens Stoltenberg said on Wednesday that Ukraine's membership was a\n"
+    "matter for Ukraine and the 30 allies.</p><div style='height: 4000px'></div></body></html>"
+)
+
+
+@pytest.fixture(scope="module")
+def news_server(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]:  # noqa: ANN001
+    """The app over the news corpus of every format, with dates and URLs; yields its base URL."""
+    from ingest.job import run_ingest
+    from ingest.store import UnitStore
+    from service.app import create_app
+    from service.pipeline import Pipeline
+    from tests.conftest import make_settings, serve
+    from tests.news_corpus import write_corpus
+
+    tmp = tmp_path_factory.mktemp("news-page")
+    write_corpus(tmp / "corpus")
+    settings = make_settings(tmp, tmp / "corpus")
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    with serve(create_app(Pipeline(settings, UnitStore(settings), embedder))) as url:
+        yield url
+
+
+@pytest.fixture()
+def news_context(browser: "sync_api.Browser") -> Iterator[tuple["sync_api.BrowserContext", list[str]]]:
+    """A browser context where news.example.com serves the original article (it is not reachable
+    from a test); also yields the addresses it was asked for. Its clock is at UTC+14, where
+    2022-01-12T14:30:00+01:00 is already 13 January: the page shows the date the source wrote."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, timezone_id="Pacific/Kiritimati")
+    context.set_default_timeout(15_000)
+    asked: list[str] = []
+
+    def original(route: "sync_api.Route") -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=ORIGINAL)
+
+    context.route("https://news.example.com/**", original)
+    yield context, asked
+    context.close()
+
+
+def check_sources(sources: "sync_api.Locator") -> "sync_api.Locator":
+    """The sources of the answer to MEMBERSHIP in the news corpus; gives the original's link."""
+    nato, meduza = sources.locator("li").nth(0), sources.locator("li").nth(1)
+    sync_api.expect(nato.locator("cite")).to_have_text("NATO chief warns Russia over Ukraine")
+    sync_api.expect(nato.locator("time")).to_have_text("12 Jan 2022")
+    sync_api.expect(nato.locator("time")).to_have_attribute("datetime", "2022-01-12")
+    sync_api.expect(nato.get_by_role("button")).to_have_text("web/nato.html, line 3")
+    link = nato.get_by_role("link", name="Original article: NATO chief warns Russia over Ukraine (opens in a new tab)")
+    sync_api.expect(link).to_have_text("original article")
+    sync_api.expect(link).to_have_attribute("href", NATO_HREF)
+    sync_api.expect(link).to_have_attribute("target", "_blank")
+    assert set(link.get_attribute("rel").split()) == {"noopener", "noreferrer"}
+    # An article without a date or an address: its title, and neither a date nor a link.
+    sync_api.expect(meduza.locator("cite")).to_have_text(MEDUZA_TITLE)
+    sync_api.expect(meduza.locator("time")).to_have_count(0)
+    sync_api.expect(meduza.locator("a")).to_have_count(0)
+    return link
+
+
+def follow(context: "sync_api.BrowserContext", link: "sync_api.Locator") -> "sync_api.Page":
+    """Clicks the link to the original and gives the tab it opens, once loaded."""
+    with context.expect_page() as opened:
+        link.click()
+    original = opened.value
+    original.wait_for_load_state()
+    return original
+
+
+def test_citations_show_title_date_and_open_the_original_at_the_quote(news_context: tuple, news_server: str) -> None:
+    context, asked = news_context
+    page = context.new_page()
+    page.goto(news_server)
+    answer = ask(page, MEMBERSHIP)
+    link = check_sources(answer.get_by_role("list", name="Sources"))
+
+    original = follow(context, link)
+    assert original.url == NATO_HREF
+    assert asked == [NATO_URL]
+    sync_api.expect(original.locator("#quoted")).to_contain_text("Jens Stoltenberg said on Wednesday")
+    assert " ".join(original.locator("#quoted").inner_text().split()) == NATO_QUOTE
+    # The browser followed the text fragment: the quoted sentence, far down the page, is in view.
+    sync_api.expect(original.locator("#quoted")).to_be_in_viewport()
+    assert original.evaluate("window.scrollY") > 3000
+    assert page.url.startswith(news_server), "the chat stays where it was"
+
+    # A dated article without an address: the date part as the source wrote it, no link.
+    ships = ask(page, "How many ships waited offshore?")
+    item = ships.get_by_role("list", name="Sources").locator("li")
+    sync_api.expect(item).to_have_count(1)
+    sync_api.expect(item.locator("cite")).to_have_text("Harbour reopens after storm")
+    sync_api.expect(item.locator("time")).to_have_text("17 Mar 2023")
+    sync_api.expect(item.get_by_role("button")).to_contain_text("archive.jsonl/3")
+    sync_api.expect(item.locator("a")).to_have_count(0)
+
+    page.reload()  # a restored conversation shows the same
+    restored = page.locator("li.msg.assistant").first.get_by_role("list", name="Sources")
+    sync_api.expect(restored.locator("a.original")).to_have_attribute("href", NATO_HREF)
+
+
+def test_the_widget_shows_title_date_and_the_original(news_context: tuple, news_server: str, tmp_path: Path) -> None:
+    context, asked = news_context
+    page = context.new_page()
+    with embedding(tmp_path, news_server) as host:
+        page.goto(host)
+        page.locator("#citeline-widget-button").click()
+        frame = page.frame_locator("iframe[title='citeline chat']")
+        frame.locator("#question").fill(MEMBERSHIP)
+        frame.locator("#question").press("Enter")
+        answer = frame.locator("li.msg.assistant").first
+        sync_api.expect(answer).not_to_have_attribute("aria-busy", "true")
+        link = check_sources(answer.get_by_role("list", name="Sources"))
+        original = follow(context, link)
+        assert original.url == NATO_HREF
+        sync_api.expect(original.locator("#quoted")).to_be_in_viewport()
+        assert page.url == host, "the host page stays where it was"
+    assert asked == [NATO_URL]
+
+
+def test_dates_and_text_fragments_by_the_rules(page: "sync_api.Page", server: str) -> None:
+    page.goto(server)
+    result = page.evaluate("""async () => {
+        const { originalArticleHref: href, readableDate: date } = await import('/static/dom.js');
+        return {
+            dates: ['2022-01-12T23:30:00-08:00', '2022-01-12T00:30:00+14:00', '2023-03-14', '2023-03', '2023',
+                    null, '', 'yesterday', '2023-13-01'].map(d => date(d) && date(d).text),
+            hrefs: [
+                href('https://a.example/x', 'NATO-Russia talks, day 2 & more'),
+                href('https://a.example/x?p=1#top', 'Short quote.'),
+                href('http://a.example/', 'One two three four five six seven eight nine ten eleven twelve thirteen'),
+                href('https://a.example/x', 'A "quoted" 50% rise – (really)?'),
+                href('javascript:alert(1)', 'x'), href('data:text/html,x', 'x'), href('not a url', 'x'),
+                href(null, 'x'), href('', 'x'),
+            ],
+        };
+    }""")
+    # The date part as the source wrote it, whatever the browser's time zone.
+    assert result["dates"] == ["12 Jan 2022", "12 Jan 2022", "14 Mar 2023", "Mar 2023", "2023"] + [None] * 4
+    assert (
+        result["hrefs"]
+        == [
+            "https://a.example/x#:~:text=NATO%2DRussia%20talks%2C%20day%202%20%26%20more",
+            "https://a.example/x?p=1#:~:text=Short%20quote.",
+            "http://a.example/#:~:text=One%20two%20three%20four%20five,nine%20ten%20eleven%20twelve%20thirteen",
+            "https://a.example/x#:~:text=A%20%22quoted%22%2050%25%20rise%20%E2%80%93%20(really)%3F",
+        ]
+        + [None] * 5
+    )

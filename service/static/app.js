@@ -1,6 +1,6 @@
 // The citeline chat page: streamed answers, citation chips, the cited source beside the chat.
 // Plain ES module, no build step. Everything the server says is inserted as text, never HTML.
-import { el } from "./dom.js";
+import { el, originalArticleHref, readableDate } from "./dom.js";
 import { feedbackControl } from "./feedback.js";
 
 const STORAGE_KEY = "citeline.conversation";
@@ -61,11 +61,7 @@ function renderAnswer(item, body) {
   }
   if (body.citations.length) {
     const list = el("ol", { className: "sources", ariaLabel: "Sources" });
-    for (const c of body.citations) {
-      const open = el("button", { type: "button" }, `${c.source}, ${lineLabel(c)}`);
-      open.addEventListener("click", () => openSource(c, open));
-      list.append(el("li", {}, `[${c.id}] `, open));
-    }
+    for (const c of body.citations) list.append(sourceItem(c));
     item.append(list);
   }
   if (Number.isInteger(body.turn) && conversationId) {
@@ -80,6 +76,31 @@ function renderAnswer(item, body) {
       ),
     );
   }
+}
+
+// One entry of an answer's sources: the article's title and date when known, the button that
+// opens the cited lines beside the chat, and a link to the original article at the quote.
+function sourceItem(c) {
+  const item = el("li", {}, `[${c.id}] `);
+  const title = typeof c.title === "string" ? c.title.trim() : "";
+  if (title) item.append(el("cite", { className: "source-article" }, title), " ");
+  const date = readableDate(c.published);
+  if (date) item.append(el("time", { className: "source-date", dateTime: date.datetime }, date.text), " ");
+  const open = el("button", { type: "button" }, `${c.source}, ${lineLabel(c)}`);
+  open.addEventListener("click", () => openSource(c, open));
+  item.append(open);
+  const href = originalArticleHref(c.url, c.quote);
+  if (href) {
+    const link = el("a", {
+      className: "original",
+      href,
+      target: "_blank",
+      rel: "noopener noreferrer",
+      ariaLabel: `Original article${title ? `: ${title}` : ""} (opens in a new tab)`,
+    }, "original article");
+    item.append(" ", link);
+  }
+  return item;
 }
 
 function lineLabel(c) {
