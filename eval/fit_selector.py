@@ -73,7 +73,7 @@ def asked(pipeline: Pipeline, record: GoldenRecord, set_name: str, corpus: str) 
     for earlier in record.history:
         conversation = pipeline.ask(AskRequest(question=earlier, conversation_id=conversation)).conversation_id
     history = pipeline.history(conversation) if conversation else []
-    question, candidates, index = pipeline.consider(pipeline.check_question(record.question), history)
+    question, candidates, index, _, _ = pipeline.consider(pipeline.check_question(record.question), history)
     gold = {g.key for g in record.gold}
     copies = Copies(pipeline.library, gold)  # as the eval judges: a duplicate article's line is the gold line
     examples = []

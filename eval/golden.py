@@ -1,6 +1,7 @@
 """The golden question set format: one JSON object per line (see eval/README.md)."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -46,8 +47,18 @@ class GoldenRecord(BaseModel):
     )
     traps: list[Line] = Field(default_factory=list, description="Lines that must not be cited.")
     kind: str = "direct"
+    # Asked with these request fields (the API's since/until/as_of/sources), when given.
+    since: date | None = None
+    until: date | None = None
+    as_of: date | None = None
+    sources: list[str] | None = None
     draft: bool = Field(False, description="Exported from readers' feedback and not yet reviewed: never scored.")
     feedback: ReaderFeedback | None = Field(None, description="The reader's verdict this record came from.")
+
+    @property
+    def restrictions(self) -> dict[str, object]:
+        """The request fields this record is asked with, as JSON."""
+        return self.model_dump(mode="json", include={"since", "until", "as_of", "sources"}, exclude_none=True)
 
     @model_validator(mode="after")
     def consistent(self) -> "GoldenRecord":

@@ -27,7 +27,8 @@ class PeerTarget:
         started = time.perf_counter()
         self.articles = {}
         documents = []
-        for file in list_sources(Path(corpus_dir)):
+        # The naive first try reads text files as they are; other formats need our readers.
+        for file in (f for f in list_sources(Path(corpus_dir)) if f.source.endswith(".txt")):
             try:
                 article = read_article(file.path, file.source)
             except UnreadableSource:
@@ -41,7 +42,8 @@ class PeerTarget:
         self.retriever = index.as_retriever(similarity_top_k=TOP_CHUNKS)
         self.ingest_seconds = time.perf_counter() - started
 
-    def ask(self, question: str, conversation_id: str | None) -> Answered:
+    def ask(self, question: str, conversation_id: str | None, restrictions: dict | None = None) -> Answered:
+        """Its answer to `question`; it knows no dates or sources, so restrictions are ignored."""
         started = time.perf_counter()
         hits = self.retriever.retrieve(question)
         citations, retrieved, parts = [], [], []

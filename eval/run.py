@@ -60,7 +60,7 @@ def ask_all(target: Target, records: list[GoldenRecord], progress: bool) -> list
         conversation = None
         for earlier in record.history:  # replay the conversation up to the follow-up
             conversation = target.ask(earlier, conversation).response.get("conversation_id") or None
-        answers.append((record, target.ask(record.question, conversation)))
+        answers.append((record, target.ask(record.question, conversation, record.restrictions)))
     return answers
 
 
@@ -186,6 +186,7 @@ def evaluate_configured(
         )
     embedder = MiniLMEmbedding.configured(settings.store)
     targets: list[Target]
+    library = SourceLibrary(settings.store.corpus_dir)
     if url:
         targets, target_name = [HttpTarget(url)], url
     else:
@@ -196,7 +197,10 @@ def evaluate_configured(
         for n, answerer in enumerate(answerers):
             config = settings.updated(answerer=answerer, conversations_db=scratch / f"{answerer}.db")
             name = "citeline" if n == 0 else f"citeline-{answerer}"
-            targets.append(InProcessTarget(Pipeline(config, store, embedder), name=name))
+            pipeline = Pipeline(config, store, embedder)
+            targets.append(InProcessTarget(pipeline, name=name))
+            # Judged against what citations point into: the corpus files and normalised copies.
+            library = pipeline.library
     peer_seconds = None
     if with_peer:
         peer = PeerTarget(settings.store.corpus_dir, embedder)
@@ -205,7 +209,7 @@ def evaluate_configured(
     return evaluate(
         records,
         targets,
-        SourceLibrary(settings.store.corpus_dir),
+        library,
         SupportJudge(embedder),
         _display(set_path),
         target_name,

@@ -22,7 +22,7 @@ class Answered(BaseModel):
 class Target(Protocol):
     name: str
 
-    def ask(self, question: str, conversation_id: str | None) -> Answered: ...
+    def ask(self, question: str, conversation_id: str | None, restrictions: dict | None = None) -> Answered: ...
 
 
 class InProcessTarget:
@@ -32,10 +32,13 @@ class InProcessTarget:
         self.pipeline = pipeline
         self.name = name
 
-    def ask(self, question: str, conversation_id: str | None) -> Answered:
+    def ask(self, question: str, conversation_id: str | None, restrictions: dict | None = None) -> Answered:
         started = time.perf_counter()
-        response = self.pipeline.ask(AskRequest(question=question, conversation_id=conversation_id))
-        return Answered(response=response.model_dump(), latency_ms=(time.perf_counter() - started) * 1000)
+        request = AskRequest.model_validate(
+            {"question": question, "conversation_id": conversation_id, **(restrictions or {})}
+        )
+        response = self.pipeline.ask(request)
+        return Answered(response=response.model_dump(mode="json"), latency_ms=(time.perf_counter() - started) * 1000)
 
 
 class HttpTarget:
@@ -45,9 +48,10 @@ class HttpTarget:
         self.client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
         self.name = name
 
-    def ask(self, question: str, conversation_id: str | None) -> Answered:
+    def ask(self, question: str, conversation_id: str | None, restrictions: dict | None = None) -> Answered:
         started = time.perf_counter()
-        reply = self.client.post("/api/ask", json={"question": question, "conversation_id": conversation_id})
+        body = {"question": question, "conversation_id": conversation_id, **(restrictions or {})}
+        reply = self.client.post("/api/ask", json=body)
         latency = (time.perf_counter() - started) * 1000
         if reply.status_code != 200:
             raise RuntimeError(f"{self.client.base_url}/api/ask answered {reply.status_code}: {reply.text[:200]}")

@@ -114,12 +114,21 @@ class Listing:
     broken: dict[str, str]
 
 
-def scan_corpus(root: Path) -> Listing:
-    """Every regular .txt file below `root`, in a stable order; links leading out are ignored."""
+# What ingest reads (ingest/documents.py says how each is read).
+ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".json", ".jsonl")
+
+
+def scan_corpus(root: Path, prefix: str = "") -> Listing:
+    """Every regular article file below `root` (hidden ones aside), in a stable order, named
+    `prefix` + its path; links leading out are ignored."""
     root = root.resolve()
     listing = Listing(files=[], broken={})
-    for path in sorted(root.rglob("*.txt")):
-        source = path.relative_to(root).as_posix()
+    paths = (p for p in root.rglob("*") if p.name.lower().endswith(ARTICLE_SUFFIXES))
+    for path in sorted(paths):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue  # editors' swap files, version control, a feed's state
+        source = prefix + relative.as_posix()
         try:
             resolved = path.resolve()
             if not resolved.is_relative_to(root) or not resolved.is_file():

@@ -16,6 +16,11 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
+from ingest.article_meta import ArticleMeta
+from ingest.duplicates import canonical_copies
+from ingest.store import StoredArticle
 from ingest.text import WORD, content_stems, is_content, stem, titled_names, words
 from ingest.units import Unit
 
@@ -23,32 +28,51 @@ FILE = "corpus.sqlite3"
 SCHEMA = [
     # rowid - 1 is the unit's document position in the BM25 index (ingest/lexical.py).
     "CREATE TABLE units (id TEXT UNIQUE NOT NULL, source TEXT NOT NULL, line INTEGER NOT NULL,"
-    " char_start INTEGER NOT NULL, data TEXT NOT NULL)",
+    " char_start INTEGER NOT NULL, published_day INTEGER NOT NULL, data TEXT NOT NULL)",
+    # One row per article: its metadata, and the normalised text of one that is not a .txt file.
+    "CREATE TABLE articles (source TEXT PRIMARY KEY, file TEXT NOT NULL, published_day INTEGER NOT NULL,"
+    " meta TEXT NOT NULL, text TEXT) WITHOUT ROWID",
     "CREATE TABLE terms (term TEXT PRIMARY KEY, idf REAL NOT NULL) WITHOUT ROWID",
     "CREATE TABLE names (stem TEXT PRIMARY KEY) WITHOUT ROWID",
     "CREATE TABLE titled (word TEXT PRIMARY KEY) WITHOUT ROWID",
     "CREATE TABLE speaker_words (word TEXT, label TEXT, PRIMARY KEY (word, label)) WITHOUT ROWID",
     "CREATE TABLE source_speakers (source TEXT, label TEXT, PRIMARY KEY (source, label)) WITHOUT ROWID",
     "CREATE TABLE facts (key TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID",
+    # Articles that are near-duplicates of others (ingest/duplicates.py), each to its group's
+    # canonical article (which maps to itself).
+    "CREATE TABLE copies (source TEXT PRIMARY KEY, canonical TEXT NOT NULL) WITHOUT ROWID",
 ]
 # Created after the rows are in: one sort instead of a b-tree kept in order row by row.
-INDEXES = ["CREATE INDEX units_in_order ON units(source, line, char_start)"]
+INDEXES = [
+    "CREATE INDEX units_in_order ON units(source, line, char_start)",
+    "CREATE INDEX copies_by_canonical ON copies(canonical)",
+    "CREATE INDEX units_by_day ON units(published_day)",
+]
 
 
-def write(units: Iterable[Unit], db: sqlite3.Connection) -> None:
-    """Fill an empty database with the tables of `units`, kept in the order given."""
+def write(units: Iterable[Unit], db: sqlite3.Connection, articles: Iterable[StoredArticle] = ()) -> None:
+    """Fill an empty database with the tables of `units`, kept in the order given, and of the
+    articles they come from."""
     for statement in SCHEMA:
         db.execute(statement)
+    db.executemany(
+        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?)",
+        ((a.source, a.file, a.meta.published_day, a.meta.model_dump_json(), a.text) for a in articles),
+    )
     df: Counter[str] = Counter()
     proper: set[str] = set()
     people: set[str] = set()
     heard: dict[str, set[str]] = defaultdict(set)
+    # Each article's sentences and date, to find near-duplicate articles.
+    texts: dict[str, list[str]] = defaultdict(list)
+    days: dict[str, int] = {}
     total = 0
-    rows: list[tuple[int, str, str, int, int, str]] = []
-    insert = "INSERT INTO units (rowid, id, source, line, char_start, data) VALUES (?, ?, ?, ?, ?, ?)"
+    rows: list[tuple[int, str, str, int, int, int, str]] = []
+    insert = "INSERT INTO units (rowid, id, source, line, char_start, published_day, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
     for unit in units:
         total += 1
-        rows.append((total, unit.id, unit.source, unit.line, unit.char_start, unit.model_dump_json()))
+        row = (total, unit.id, unit.source, unit.line, unit.char_start, unit.published_day, unit.model_dump_json())
+        rows.append(row)
         if len(rows) >= 5000:
             db.executemany(insert, rows)
             rows.clear()
@@ -62,7 +86,12 @@ def write(units: Iterable[Unit], db: sqlite3.Connection) -> None:
                 proper.add(tokens[0].lower())
         df.update(set(content_stems(f"{unit.heading} {unit.text}")))
         heard[unit.source].update(unit.speakers)
+        if unit.kind == "text":  # headlines differ between outlets running one story
+            texts[unit.source].append(unit.text)
+            days[unit.source] = unit.published_day
     db.executemany(insert, rows)
+    found = canonical_copies((source, days[source], " ".join(parts)) for source, parts in texts.items())
+    db.executemany("INSERT INTO copies VALUES (?, ?)", found.items())
     total = max(total, 1)
     db.executemany("INSERT INTO terms VALUES (?, ?)", ((term, math.log(1 + total / n)) for term, n in df.items()))
     db.execute("INSERT INTO facts VALUES ('unseen_idf', ?)", (math.log(1 + total),))
@@ -118,9 +147,9 @@ class CorpusIndex:
         return cls([sqlite3.connect(uri, uri=True, check_same_thread=False) for _ in range(CONNECTIONS)], folder)
 
     @classmethod
-    def in_memory(cls, units: Iterable[Unit]) -> "CorpusIndex":
+    def in_memory(cls, units: Iterable[Unit], articles: Iterable[StoredArticle] = ()) -> "CorpusIndex":
         db = sqlite3.connect(":memory:", check_same_thread=False)
-        write(units, db)
+        write(units, db, articles)
         return cls([db])
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
@@ -160,6 +189,57 @@ class CorpusIndex:
         """An article's units in reading order."""
         rows = self._rows("SELECT data FROM units WHERE source = ? ORDER BY line, char_start", (source,))
         return [Unit.model_validate_json(data) for (data,) in rows]
+
+    # --- articles ---------------------------------------------------------------------
+    def article_text(self, source: str) -> str | None:
+        """The normalised text of an article that is not a .txt file (None for one that is,
+        or that this generation does not hold)."""
+        value = self._one("SELECT text FROM articles WHERE source = ?", (source,))
+        return str(value) if value is not None else None
+
+    def article_meta(self, source: str) -> ArticleMeta | None:
+        value = self._one("SELECT meta FROM articles WHERE source = ?", (source,))
+        return ArticleMeta.model_validate_json(str(value)) if value is not None else None
+
+    def copies_of(self, source: str) -> list[str]:
+        """The other articles that are near-duplicates of this one, by name."""
+        rows = self._rows(
+            "SELECT source FROM copies WHERE canonical = (SELECT canonical FROM copies WHERE source = ?)"
+            " AND source != ? ORDER BY source",
+            (source, source),
+        )
+        return [s for (s,) in rows]
+
+    def copies_among(self, sources: Iterable[str]) -> set[str]:
+        """Which of these articles are copies of another (canonical) one."""
+        wanted = list(set(sources))
+        if not wanted:
+            return set()
+        marks = ",".join("?" * len(wanted))
+        sql = f"SELECT source FROM copies WHERE source IN ({marks}) AND canonical != source"
+        return {s for (s,) in self._rows(sql, wanted)}
+
+    def dated_span(self) -> tuple[int, int] | None:
+        """The first and last publication days (YYYYMMDD) of the dated articles; None if none is."""
+        rows = self._rows("SELECT min(published_day), max(published_day) FROM articles WHERE published_day > 0")
+        return (int(rows[0][0]), int(rows[0][1])) if rows and rows[0][0] else None
+
+    def positions_within(
+        self, since_day: int, until_day: int, sources: Sequence[str] = (), undated: bool = False
+    ) -> np.ndarray:
+        """Positions (in the BM25 index) of the units published within the days given (0 =
+        open; `undated` admits units of no date too) and, when `sources` are named, from
+        those articles alone; sorted."""
+        conditions, params = [], []
+        if since_day or until_day:
+            period = "published_day BETWEEN ? AND ?"
+            conditions.append(f"({period} OR published_day = 0)" if undated else period)
+            params += [max(since_day, 1), until_day or 99999999]
+        if sources:
+            conditions.append(f"source IN ({','.join('?' * len(sources))})")
+            params += list(sources)
+        sql = "SELECT rowid - 1 FROM units WHERE " + (" AND ".join(conditions) or "1") + " ORDER BY rowid"
+        return np.array([p for (p,) in self._rows(sql, params)], dtype=np.int64)
 
     def preceding(self, unit: Unit) -> Unit | None:
         """The sentence before this one on its line, so an answer can quote a statement whole."""

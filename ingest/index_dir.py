@@ -47,7 +47,7 @@ def build(store: UnitStore, root: Path, generation: int) -> Path:
         units = list(store.all_units())
         db = sqlite3.connect(scratch / corpus_index.FILE)
         with db:
-            corpus_index.write(units, db)
+            corpus_index.write(units, db, store.all_articles())
         db.close()
         lexical.write([u.retrieval_text() for u in units], scratch)
         final = folder(root, generation)

@@ -27,11 +27,16 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from ingest import index_dir
-from ingest.corpus import SourceFile, UnreadableSource, parse_article, read_bytes, scan_corpus
+from ingest.corpus import Listing, SourceFile, UnreadableSource, read_bytes, scan_corpus
+from ingest.documents import Document, read_documents
 from ingest.embedder import MiniLMEmbedding
 from ingest.settings import Settings
-from ingest.store import FileRecord, UnitStore
-from ingest.units import SCHEMA_VERSION, Unit, split_article
+from ingest.store import FileRecord, StoredArticle, UnitStore
+from ingest.units import SCHEMA_VERSION, Unit
+
+# Feed items (ingest/feeds.py) are JSON articles kept under the data folder, one folder per
+# feed host; they are named apart from the corpus folder's files.
+FEED_PREFIX = "feed:"
 
 # Units are embedded and written in groups of this many: big enough for efficient embedding
 # batches and Chroma writes, small enough that a crash redoes little.
@@ -68,6 +73,7 @@ class CorpusMissing(Exception):
 class _Pending:
     file: SourceFile
     sha256: str
+    documents: list[Document]
     units: list[Unit]
     is_new: bool  # nothing is stored under its name, so there is nothing to delete
     done: int  # units of this content an interrupted run already stored
@@ -99,7 +105,7 @@ def run_ingest(
         raise CorpusMissing(f"corpus folder not found: {root}")
     report = IngestReport()
     records = store.file_records()
-    listing = scan_corpus(root)
+    listing = _listing(root, settings.store.feeds_path)
     files = listing.files
     report.skipped = [Skipped(source=source, reason=reason) for source, reason in listing.broken.items()]
     # What was stored for a file that cannot be listed now is kept, as for any unreadable file.
@@ -107,7 +113,7 @@ def run_ingest(
 
     gone = sorted(s for s in records if s not in listed)
     if gone:
-        store.delete_sources(gone)
+        store.delete_files(gone)
         store.drop_file_records(gone)
         report.deleted = gone
 
@@ -126,8 +132,8 @@ def run_ingest(
                 store.put_file_records([_record(file, sha, record.units, done=record.units)])
                 report.unchanged += 1
                 continue
-            article = parse_article(data, file.source)
-            longest = max((line.end - line.start for line in article.lines), default=0)
+            documents, problems = read_documents(data, file.source)
+            longest = max((line.end - line.start for d in documents for line in d.article.lines), default=0)
             if longest > settings.store.max_line_chars:
                 raise UnreadableSource(
                     f"{file.source}: a line of {longest:,} characters "
@@ -136,11 +142,13 @@ def run_ingest(
         except UnreadableSource as exc:
             report.skipped.append(Skipped(source=file.source, reason=str(exc)))
             continue
-        units = split_article(article)
+        report.skipped += [Skipped(source=file.source, reason=problem) for problem in problems]
+        units = [unit for document in documents for unit in document.units()]
         if not units:
             report.skipped.append(Skipped(source=file.source, reason=f"{file.source}: no sentences found"))
             continue
-        pending.append(_Pending(file, sha, units, is_new=record is None, done=_already_done(record, sha, len(units))))
+        done = _already_done(record, sha, len(units))
+        pending.append(_Pending(file, sha, documents, units, is_new=record is None, done=done))
 
     if pending:
         model = embedder()
@@ -174,6 +182,17 @@ def run_ingest(
     report.units_total = store.count()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _listing(root: Path, feeds: Path) -> Listing:
+    """The corpus folder's articles, and the feed items fetched into the data folder."""
+    corpus = scan_corpus(root)
+    if not feeds.is_dir():
+        return corpus
+    fetched = scan_corpus(feeds, FEED_PREFIX)
+    # Only the items in the feeds' own folders: the folder's top holds the fetcher's state.
+    items = [f for f in fetched.files if "/" in f.source.removeprefix(FEED_PREFIX)]
+    return Listing(files=corpus.files + items, broken={**corpus.broken, **fetched.broken})
 
 
 def _record(file: SourceFile, sha: str, units: int, done: int) -> FileRecord:
@@ -229,7 +248,14 @@ def _write_group(store: UnitStore, group: list[_Piece], embeddings: np.ndarray) 
     store.put_file_records([_record(p.file, p.sha256, len(p.units), done=0) for p in starting])
     # New files have nothing stored to replace (a crashed run's leftovers are marked incomplete,
     # so they are not new). A resumed file's first units are this very content: kept.
-    store.delete_sources([p.file.source for p in starting if not p.is_new])
+    store.delete_files([p.file.source for p in starting if not p.is_new])
+    store.put_articles(
+        [
+            StoredArticle(d.source, d.file, d.meta, d.article.text if d.normalised else None)
+            for p in starting
+            for d in p.documents
+        ]
+    )
     store.upsert([u for piece in group for u in piece.units], embeddings)
     store.put_file_records(
         [_record(piece.pending.file, piece.pending.sha256, len(piece.pending.units), done=piece.end) for piece in group]

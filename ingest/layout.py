@@ -54,30 +54,32 @@ def speaker_of_heading(text: str) -> str:
     return ""
 
 
-def article_title(article: Article) -> str:
-    if not article.lines:
+def article_title(article: Article, first_line: int = 1) -> str:
+    """The first line (after a front-matter block) when it reads as a headline."""
+    if len(article.lines) < first_line:
         return ""
-    first = METADATA_PREFIX.sub("", article.lines[0].text).strip()
+    first = METADATA_PREFIX.sub("", article.lines[first_line - 1].text).strip()
     words = first.split()
     if words and len(words) <= MAX_TITLE_WORDS and not first.rstrip(CLOSERS).endswith("."):
         return first
     return ""
 
 
-def article_date(article: Article) -> str:
-    for line in article.lines[:3]:
+def article_date(article: Article, first_line: int = 1) -> str:
+    for line in article.lines[first_line - 1 : first_line + 2]:
         match = METADATA_PREFIX.match(line.text)
         if match and match.group("key") == "date":
             return match.group("value")
     return ""
 
 
-def line_roles(article: Article) -> list[LineRole]:
+def line_roles(article: Article, first_line: int = 1) -> list[LineRole]:
+    """How each line from `first_line` on reads (lines above it are a front-matter block)."""
     roles: list[LineRole] = []
     heading = ""
     speaker = ""
     paragraphs_since_heading = 0
-    for index, line in enumerate(article.lines):
+    for index, line in enumerate(article.lines[first_line - 1 :]):
         offset = 0
         metadata = None
         match = METADATA_PREFIX.match(line.text)

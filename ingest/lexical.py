@@ -57,8 +57,9 @@ class LexicalIndex:
         """A generation's BM25 index, None when it indexed nothing."""
         return cls(folder) if (folder / FOLDER).is_dir() else None
 
-    def top(self, query: str, k: int) -> list[int]:
-        """Positions of the `k` best documents for `query`, best first (ties in index order).
+    def top(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[int]:
+        """Positions of the `k` best documents for `query`, best first (ties in index order);
+        only those in `allowed` (sorted positions) when it is given.
 
         bm25s's own retrieve scores every document (a dense array of the corpus's size, then a
         partial sort of it): 2 ms at 44,000 units and growing with the corpus. Only documents
@@ -71,6 +72,11 @@ class LexicalIndex:
         starts, ends = scores["indptr"][terms], scores["indptr"][terms + 1]
         docs = np.concatenate([scores["indices"][a:b] for a, b in zip(starts, ends, strict=True)])
         weights = np.concatenate([scores["data"][a:b] for a, b in zip(starts, ends, strict=True)])
+        if allowed is not None:
+            keep = np.isin(docs, allowed, assume_unique=False)
+            docs, weights = docs[keep], weights[keep]
+            if not docs.size:
+                return []
         found, where = np.unique(docs, return_inverse=True)
         summed = np.bincount(where, weights=weights)
         best = np.argpartition(-summed, k - 1)[:k] if len(found) > k else np.arange(len(found))

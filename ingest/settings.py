@@ -85,7 +85,7 @@ class Group(BaseSettings):
 
 
 class StoreSettings(Group):
-    corpus_dir: Path = Field(Path("corpus"), description="Folder of UTF-8 .txt articles.")
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of articles: .txt, .html/.htm, .json/.jsonl.")
     data_dir: Path = Field(Path(".citeline"), description="Embedded Chroma and conversation history.")
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; unset = embedded.")
     index_dir: Path | None = Field(
@@ -105,12 +105,24 @@ class StoreSettings(Group):
         le=10**10,
         description="A larger file is skipped by ingest and not served (a few MB is a long article).",
     )
+    feeds: list[str] = Field(
+        default_factory=list, description="RSS/Atom feed URLs `citeline ingest` reads (comma-separated); also --feed."
+    )
+    feed_allow_private: bool = Field(
+        False, description="Let feeds and their links reach loopback, private and link-local addresses."
+    )
+    feed_timeout_s: float = Field(15.0, gt=0, le=600, description="Time limit of one feed or page fetch.")
     embed_threads: int = Field(2, ge=1, le=64, description="ONNX Runtime threads.")
     embed_batch_size: int = Field(32, ge=1, le=1024)
 
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def feeds_path(self) -> Path:
+        """Where feed items are kept as JSON articles, read by ingest beside the corpus folder."""
+        return self.data_dir / "feeds"
 
     @property
     def index_path(self) -> Path:

@@ -1,13 +1,16 @@
 """Chroma access: the one place that knows how units and the ingest manifest are stored.
 
-Two collections: `<name>` holds one record per unit (vector, sentence, metadata in
-llama-index's node format, so `ChromaVectorStore` reads it), `<name>_files` is the manifest,
-one record per ingested source, and `<name>_meta` holds the index generation. All live in the same
+Collections: `<name>` holds one record per unit (vector, sentence, metadata in llama-index's
+node format, so `ChromaVectorStore` reads it); `<name>_files` is the manifest, one record per
+ingested corpus file; `<name>_articles` one record per article (its metadata, and the normalised
+text of one that is not a .txt file); `<name>_meta` holds the index generation. All live in the same
 Chroma, embedded or server, so the manifest can never disagree with the store about where it is.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
@@ -15,6 +18,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 
+from ingest.article_meta import ArticleMeta
 from ingest.embedder import MODEL_ID
 from ingest.settings import Settings
 from ingest.units import SCHEMA_VERSION, Unit
@@ -25,6 +29,14 @@ WRITE_BATCH = 2000
 
 class StoreUnavailable(Exception):
     """Chroma cannot be reached or opened."""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    source: str
+    file: str
+    meta: ArticleMeta
+    text: str | None  # the normalised copy; None for a .txt article (the file is its text)
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,7 @@ class UnitStore:
             # Chroma requires a vector per record; the manifest has nothing to search, so 1-d.
             self.files = self.client.get_or_create_collection(f"{settings.store.collection}_files")
             self.meta = self.client.get_or_create_collection(f"{settings.store.collection}_meta")
+            self.articles = self.client.get_or_create_collection(f"{settings.store.collection}_articles")
         except Exception as exc:  # a bad name, a lost server: chromadb raises many types
             raise StoreUnavailable(f"cannot open Chroma collection {settings.store.collection!r}: {exc}") from exc
 
@@ -121,10 +134,44 @@ class UnitStore:
         if sources:
             self.files.delete(ids=list(sources))
 
+    # --- articles -------------------------------------------------------------------
+    def put_articles(self, articles: Sequence[StoredArticle]) -> None:
+        for begin in range(0, len(articles), WRITE_BATCH):
+            batch = articles[begin : begin + WRITE_BATCH]
+            self.articles.upsert(
+                ids=[a.source for a in batch],
+                embeddings=[[1.0]] * len(batch),
+                documents=[a.text or "" for a in batch],
+                metadatas=[
+                    {
+                        "file": a.file,
+                        "normalised": a.text is not None,
+                        **a.meta.model_dump(exclude={"authors"}, exclude_none=True),
+                        "authors": json.dumps(a.meta.authors, ensure_ascii=False),
+                    }
+                    for a in batch
+                ],
+            )
+
+    def all_articles(self, page: int = 1000) -> Iterable[StoredArticle]:
+        total = self.articles.count()
+        for offset in range(0, total, page):
+            got = self.articles.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            for source, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
+                fields = dict(meta)
+                normalised = bool(fields.pop("normalised", False))
+                file = str(fields.pop("file", source))
+                fields["authors"] = json.loads(str(fields.get("authors") or "[]"))
+                yield StoredArticle(source, file, ArticleMeta(**fields), text if normalised else None)
+
     # --- units ----------------------------------------------------------------------
-    def delete_sources(self, sources: Sequence[str]) -> None:
-        for begin in range(0, len(sources), 100):
-            self.units.delete(where={"source": {"$in": list(sources[begin : begin + 100])}})
+    def delete_files(self, files: Sequence[str]) -> None:
+        """Everything stored from these corpus files: their units and their articles."""
+        for begin in range(0, len(files), 100):
+            chunk = list(files[begin : begin + 100])
+            # Units stored before schema 10 have no `file`; their source was their file.
+            self.units.delete(where={"$or": [{"file": {"$in": chunk}}, {"source": {"$in": chunk}}]})
+            self.articles.delete(where={"file": {"$in": chunk}})
 
     def upsert(self, units: Sequence[Unit], embeddings: np.ndarray) -> None:
         # llama-index's ChromaVectorStore.add() calls collection.add(), which fails or
@@ -166,10 +213,11 @@ class UnitStore:
             for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=False):
                 yield Unit.from_node(metadata_dict_to_node(meta, text=text))  # type: ignore[arg-type]
 
-    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The ids of the `k` units nearest to `vector` with their cosine similarity, best first.
-        Only ids and distances: the service reads units from its own index, not from Chroma."""
-        got = self.units.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
+    def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """The ids of the `k` units nearest to `vector` (among those `where` admits) with their
+        cosine similarity, best first. Only ids and distances: the service reads units from its
+        own index, not from Chroma."""
+        got = self.units.query(query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]  # type: ignore[index]
 
     def embeddings_of(self, ids: Sequence[str]) -> dict[str, list[float]]:

@@ -12,21 +12,26 @@ from llama_index.core.schema import MetadataMode, TextNode
 from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
+from ingest.article_meta import ArticleMeta
 from ingest.corpus import Article
-from ingest.layout import article_date, article_title, line_roles, speaker_of_heading
+from ingest.layout import line_roles, speaker_of_heading
 from ingest.text.speakers import SpeakerTracker
 
 # Bumped whenever what a unit is or how it is embedded changes: stored units of an older
 # schema are re-ingested. 6: a lone "\r" ends a line (files with old Mac line endings were
 # stored as one line). 7: “...,” the company said is an unnamed speaker's, not the last one's.
 # 8: speakers are a list; word lists are one set (titles name people for "he said"). 9: more
-# sentence-opening words are no part of a name ("Yet Evan Mann said").
-SCHEMA_VERSION = 9
+# sentence-opening words are no part of a name ("Yet Evan Mann said"). 10: articles have
+# metadata (published, url, authors, section) and come from the file named by `file`.
+SCHEMA_VERSION = 10
 # A "sentence" longer than this (a run-on line with no full stops) is cut at white space so
 # that a unit stays quotable and within the embedding model's window.
 MAX_UNIT_CHARS = 600
 CONTEXT_KEYS = ("title", "heading", "speaker")
-LOCATION_KEYS = ("source", "line", "char_start", "char_end", "kind", "date")
+LOCATION_KEYS = ("source", "line", "char_start", "char_end", "kind")
+# The article's metadata on each of its units, so that Chroma's `where` filters on them.
+ARTICLE_KEYS = ("file", "published", "published_day", "url", "section")
+LIST_KEYS = ("speakers", "authors")
 
 
 class Unit(BaseModel):
@@ -40,7 +45,12 @@ class Unit(BaseModel):
     title: str = ""
     heading: str = ""
     speakers: list[str] = []  # whose words the sentence gives: usually one name, none for the reporter's
-    date: str = ""
+    file: str = ""  # the corpus file the article came from (a JSON Lines file holds many)
+    published: str = ""  # ISO 8601, "" when unknown (ingest/article_meta.py)
+    published_day: int = 0  # YYYYMMDD of `published`, 0 when unknown: what date filters compare
+    url: str = ""
+    section: str = ""
+    authors: list[str] = []
 
     @property
     def speaker(self) -> str:
@@ -48,10 +58,11 @@ class Unit(BaseModel):
         return " and ".join(self.speakers)
 
     def to_node(self) -> TextNode:
-        metadata = {key: getattr(self, key) for key in CONTEXT_KEYS + LOCATION_KEYS}
-        # Chroma's metadata are scalars: the list travels as JSON, beside what retrieval reads.
-        metadata["speakers"] = json.dumps(self.speakers, ensure_ascii=False)
-        hidden = [key for key in CONTEXT_KEYS if not metadata[key]] + ["speakers"]
+        metadata = {key: getattr(self, key) for key in CONTEXT_KEYS + LOCATION_KEYS + ARTICLE_KEYS}
+        # Chroma's metadata are scalars: lists travel as JSON, beside what retrieval reads.
+        for key in LIST_KEYS:
+            metadata[key] = json.dumps(getattr(self, key), ensure_ascii=False)
+        hidden = [key for key in CONTEXT_KEYS if not metadata[key]] + [*LIST_KEYS, *ARTICLE_KEYS]
         # The heading often repeats the speaker; say it once to retrieval.
         if self.heading and self.heading == self.speaker:
             hidden.append("heading")
@@ -66,7 +77,8 @@ class Unit(BaseModel):
     @classmethod
     def from_node(cls, node: TextNode) -> "Unit":
         metadata = {key: value for key, value in node.metadata.items() if key != "speaker"}
-        metadata["speakers"] = json.loads(metadata.get("speakers") or "[]")
+        for key in LIST_KEYS:
+            metadata[key] = json.loads(metadata.get(key) or "[]")
         return cls(id=node.node_id, text=node.get_content(MetadataMode.NONE), **metadata)
 
     def retrieval_text(self) -> str:
@@ -76,6 +88,11 @@ class Unit(BaseModel):
 def unit_id(source: str, start: int, end: int, text: str) -> str:
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
     return f"{source}#{start}-{end}-{digest}"
+
+
+def source_of(unit_id: str) -> str:
+    """The source a unit id names (the inverse of unit_id's first part)."""
+    return unit_id.rsplit("#", 1)[0]
 
 
 def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
@@ -106,7 +123,7 @@ def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
     return trimmed
 
 
-def _unit(article: Article, line: int, start: int, end: int, **fields: str | list[str]) -> Unit:
+def _unit(article: Article, line: int, start: int, end: int, **fields: str | int | list[str]) -> Unit:
     text = article.text[start:end]
     return Unit(
         id=unit_id(article.source, start, end, text),
@@ -119,10 +136,19 @@ def _unit(article: Article, line: int, start: int, end: int, **fields: str | lis
     )
 
 
-def split_article(article: Article) -> list[Unit]:
-    title = article_title(article)
-    date = article_date(article)
-    roles = line_roles(article)
+def split_article(article: Article, meta: ArticleMeta, first_line: int = 1, file: str = "") -> list[Unit]:
+    """The article's sentences (from `first_line` on), each with its context and metadata;
+    `file` is the corpus file holding it, when that is not the article's own name."""
+    title = meta.title
+    about: dict[str, str | int | list[str]] = {
+        "file": file or article.source,
+        "published": meta.published or "",
+        "published_day": meta.published_day,
+        "url": meta.url or "",
+        "section": meta.section,
+        "authors": meta.authors,
+    }
+    roles = line_roles(article, first_line)
     known = [speaker_of_heading(r.heading) for r in roles if r.is_heading]
     tracker = SpeakerTracker([k for k in known if k])
     tracker.learn_names(article.text)
@@ -133,8 +159,8 @@ def split_article(article: Article) -> list[Unit]:
         line = role.line
         if role.metadata:
             start, end = role.metadata
-            units.append(_unit(article, line.number, start, end, kind="meta", title=title, date=date))
-        kind = "title" if title and line.number == 1 else "text"
+            units.append(_unit(article, line.number, start, end, kind="meta", title=title, **about))
+        kind = "title" if title and line.number == first_line and title in line.text else "text"
         body = article.text[role.body_start : line.end]
         spans = sentence_spans(body, role.body_start)
         texts = [article.text[start:end] for start, end in spans]
@@ -151,7 +177,7 @@ def split_article(article: Article) -> list[Unit]:
                     title="" if kind == "title" else title,
                     heading=heading,
                     speakers=said_by,
-                    date=date,
+                    **about,
                 )
             )
     return units

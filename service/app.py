@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 
+from ingest.article_meta import ArticleMeta
 from ingest.store import StoreUnavailable
 from service import docs, openai_compat
 from service.conversations import ConversationNotFound, ConversationStoreError, TurnNotFound
@@ -193,6 +194,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         page = article.lines[offset : offset + limit]
         return SourceDocument(
             source=source,
+            meta=pipeline.index.article_meta(article.source) or ArticleMeta(),
             lines=[SourceLine(number=line.number, text=line.text) for line in page],
             total_lines=len(article.lines),
             offset=offset,

@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -98,7 +99,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     settings = settings_for(args)
     try:
-        request = AskRequest(question=args.question, top_k=args.top_k)
+        request = AskRequest(
+            question=args.question,
+            top_k=args.top_k,
+            since=args.since,
+            until=args.until,
+            as_of=args.as_of,
+            sources=args.source,
+        )
     except ValidationError as exc:
         print(f"citeline ask: {describe_errors(exc.errors())}", file=sys.stderr)
         return EXIT_ERROR
@@ -108,12 +116,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"citeline ask: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.json:
-        print(json.dumps(response.model_dump(), ensure_ascii=False, indent=2))
+        print(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return EXIT_OK
     print(response.answer)
+    if response.time_range:
+        applied = response.time_range
+        print(f"  (published {applied.since or '…'} to {applied.until or '…'}, as of {applied.as_of})")
     for c in response.citations:
         lines = f"{c.line_start}" if c.line_start == c.line_end else f"{c.line_start}-{c.line_end}"
-        print(f'  [{c.id}] {c.source}:{lines}  "{c.quote}"')
+        dated = f" ({c.published[:10]})" if c.published else ""
+        print(f'  [{c.id}] {c.source}:{lines}{dated}  "{c.quote}"')
     return EXIT_OK
 
 
@@ -127,6 +139,14 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
         return number
 
     return parse
+
+
+def iso_date(value: str) -> date:
+    """An argparse type: an ISO date, else a clear usage error."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date as YYYY-MM-DD, not {value!r}") from None
 
 
 def cmd_local_model(args: argparse.Namespace) -> int:
@@ -159,6 +179,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the API's JSON response")
     ask.add_argument("--top-k", type=whole_number(1, 50), metavar="1..50", help="units retrieved")
+    ask.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="only articles published on or after")
+    ask.add_argument("--until", type=iso_date, metavar="YYYY-MM-DD", help="only articles published on or before")
+    ask.add_argument("--as-of", type=iso_date, metavar="YYYY-MM-DD", help='what "last week" is relative to')
+    ask.add_argument("--source", action="append", help="only this article (repeatable)")
     ask.add_argument("--corpus", help="corpus folder the citations point into")
     ask.set_defaults(func=cmd_ask, store_access=lambda args: "read")
 

@@ -7,6 +7,8 @@ only that person's own statements qualify; anything else is an attribution error
 similar it reads.
 """
 
+from datetime import date
+
 from ingest.corpus_index import CorpusIndex
 from ingest.text import WORD, words
 from service import about_article, selector, statements, wording
@@ -16,6 +18,7 @@ from service.prompts import cannot_answer
 from service.question import Question, surname
 from service.retrieve import Candidate
 from service.schemas import Citation
+from service.scope import spoken
 from service.scoring import Scored, misses_the_names, stems_of
 
 # Units of one paragraph share their embedded context, so vectors cannot tell duplicates
@@ -95,13 +98,28 @@ def refusal(question: Question, ranked: list[Scored]) -> Answer:
     return Answer(text=text, answered=False, citations=[Citation.of(1, unit)], ranked=ranked)
 
 
+def newest_first(chosen: list[Scored]) -> list[Scored]:
+    """The dated statements newest first, in the places dated statements hold (the undated keep
+    theirs, best first): a reader of news wants the latest word before older ones."""
+    slots = [i for i, s in enumerate(chosen) if s.candidate.unit.published]
+    dated = sorted((chosen[i] for i in slots), key=lambda s: s.candidate.unit.published[:10], reverse=True)
+    ordered = list(chosen)
+    for i, s in zip(slots, dated, strict=True):
+        ordered[i] = s
+    return ordered
+
+
 def compose(chosen: list[Scored]) -> tuple[str, list[Citation]]:
-    """Best sentence first, each quoted with its attribution and its marker."""
+    """Each quoted with its attribution, its article's date where known and new, and its marker."""
     sentences, citations, seen_speakers = [], [], set()
-    for marker, s in enumerate(chosen, start=1):
+    last_day = ""
+    for marker, s in enumerate(newest_first(chosen), start=1):
         unit = s.candidate.unit
-        sentences.append(wording.sentence_for(unit.text, unit.speakers, marker, unit.speaker not in seen_speakers))
+        day = spoken(date.fromisoformat(unit.published[:10])) if unit.published else ""
+        first = unit.speaker not in seen_speakers
+        sentences.append(wording.sentence_for(unit.text, unit.speakers, marker, first, day if day != last_day else ""))
         seen_speakers.add(unit.speaker)
+        last_day = day
         citations.append(Citation.of(marker, unit))
     return " ".join(sentences), citations
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.conversations import Turn
 from service.pipeline import InvalidQuestion, Pipeline
-from service.schemas import ERROR_RESPONSES, MAX_QUESTION_CHARS, AskResponse, Verification
+from service.schemas import ERROR_RESPONSES, MAX_QUESTION_CHARS, AskResponse, Restrictions, Verification
 from service.tokens import count
 
 MODEL_ID = "citeline"
@@ -43,7 +43,10 @@ class ChatMessageIn(BaseModel):
         return self.content or ""
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(Restrictions):
+    """An OpenAI chat request; `since`, `until`, `as_of` and `sources` may ride along as extra
+    body fields (the SDK's `extra_body`)."""
+
     model_config = ConfigDict(extra="allow", strict=True)  # temperature, top_p, …: accepted, not used
 
     model: str = MODEL_ID
@@ -103,7 +106,7 @@ def answer_chat(pipeline: Pipeline, request: ChatRequest) -> AskResponse:
                 created=time.time(),
             )
         )
-    return pipeline.answer(pipeline.check_question(question), history)
+    return pipeline.answer(pipeline.check_question(question), history, restrictions=request)
 
 
 def invalid(reason: str) -> AskResponse:

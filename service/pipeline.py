@@ -6,6 +6,7 @@ The HTTP API, the CLI and the eval harness all call `Pipeline.ask`; none has a c
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 
 from ingest import index_dir
 from ingest.corpus_index import CorpusIndex
@@ -23,7 +24,17 @@ from service.prompts import cannot_answer, load
 from service.question import Question, analyse
 from service.question_text import is_unicode, visible
 from service.retrieve import Candidate, HybridRetriever
-from service.schemas import EMPTY_QUESTION, MAX_QUESTION_CHARS, NOT_UNICODE, AskRequest, AskResponse, Retrieved
+from service.schemas import (
+    EMPTY_QUESTION,
+    MAX_QUESTION_CHARS,
+    NOT_UNICODE,
+    AskRequest,
+    AskResponse,
+    Restrictions,
+    Retrieved,
+    Verification,
+)
+from service.scope import Scope, TimeRange, outside, scope_of, without_phrase
 from service.sources import SourceLibrary
 from service.support import SupportJudge
 from service.tokens import count
@@ -51,7 +62,9 @@ class Pipeline:
         self.retriever = HybridRetriever(store, index, embedder)
         self._checked = time.monotonic()
         self._reloading = threading.Lock()
-        self.library = SourceLibrary(settings.store.corpus_dir, settings.store.max_file_bytes)
+        self.library = SourceLibrary(
+            settings.store.corpus_dir, settings.store.max_file_bytes, lambda source: self.index.article_text(source)
+        )
         self.conversations = conversations or open_conversations(settings)
         self.extractive = ExtractiveAnswerer(settings.answering.max_answer_sentences)
         self._generative: GenerativeAnswerer | None = None
@@ -121,28 +134,52 @@ class Pipeline:
             self._reloading.release()
 
     def consider(
-        self, text: str, history: list[Turn], top_k: int | None = None
-    ) -> tuple[Question, list[Candidate], CorpusIndex]:
-        """The question read (follow-ups resolved) and the sentences retrieved for it, with the
-        index they came from: what an answerer chooses from."""
+        self, text: str, history: list[Turn], top_k: int | None = None, restrictions: Restrictions | None = None
+    ) -> tuple[Question, list[Candidate], CorpusIndex, Scope, TimeRange | None]:
+        """The question read (follow-ups resolved), its scope, and the sentences retrieved for it
+        within that scope, with the index they came from: what an answerer chooses from."""
         self.store.check()
         self.refresh()
         retriever = self.retriever  # one consistent state for the whole answer, even if a reload lands
         standalone = self.standalone(text, history)
+        scope, time_range = self.scope(standalone, retriever.index, restrictions or Restrictions())
         # A follow-up that leans on the conversation is looked up, and its topic read, with the
         # questions it follows: "Who directed it?" is about the film just discussed.
         before = earlier_questions(history) if leans_on_history(text) else ""
-        query = f"{before} {standalone}".strip()
-        candidates = retriever.retrieve(query, retriever.embed_query(query), top_k or self.settings.retrieval.top_k)
-        question = analyse(standalone, retriever.index, {c.unit.source for c in candidates})
+        # The period a question names is the scope's to apply; what is asked is the rest.
+        asked = without_phrase(standalone, time_range.phrase) if time_range and time_range.phrase else standalone
+        query = f"{before} {asked}".strip()
+        top_k = top_k or self.settings.retrieval.top_k
+        candidates = retriever.retrieve(query, retriever.embed_query(query), top_k, scope)
+        question = analyse(asked, retriever.index, {c.unit.source for c in candidates})
         if before:
             question = question.model_copy(update={"story": story(history), "quoted_before": quoted_before(history)})
-        return question, candidates, retriever.index
+        return question, candidates, retriever.index, scope, time_range
 
-    def answer(self, text: str, history: list[Turn], top_k: int | None = None) -> AskResponse:
+    @staticmethod
+    def scope(text: str, index: CorpusIndex, restrictions: Restrictions) -> tuple[Scope, TimeRange | None]:
+        unknown = [s for s in restrictions.sources or [] if index.article_meta(s) is None]
+        if unknown:
+            raise InvalidQuestion(f"sources: no article named {', '.join(map(repr, unknown[:5]))} in the index")
+        as_of = restrictions.as_of or datetime.now(UTC).date()
+        return scope_of(text, index, as_of, restrictions.since, restrictions.until, restrictions.sources)
+
+    def answer(
+        self, text: str, history: list[Turn], top_k: int | None = None, restrictions: Restrictions | None = None
+    ) -> AskResponse:
         """The answer to one question given its history: rewrite, retrieve, answer, verify."""
-        question, candidates, index = self.consider(text, history, top_k)
+        question, candidates, index, scope, time_range = self.consider(text, history, top_k, restrictions)
         standalone = question.text
+        if scope.restricted and not candidates:
+            return AskResponse(
+                answer=f"{cannot_answer()} {outside(scope, index)}",
+                answered=False,
+                citations=[],
+                conversation_id="",
+                rewritten_question=standalone,
+                verification=Verification(verified=True, checked=0),
+                time_range=time_range,
+            )
         drafted = self.answerer().answer(question, candidates, index)
         answer_text, citations, verification = verify(drafted.text, drafted.citations, self.library)
         verification = verification.model_copy(
@@ -153,6 +190,7 @@ class Pipeline:
                 "verified": verification.verified and not drafted.removed and not drafted.flagged,
             }
         )
+        citations = [c.model_copy(update={"also_in": index.copies_of(c.source)}) for c in citations]
         answered = drafted.answered
         if answered and not citations:
             answer_text, answered = f"{cannot_answer()} {load('sources_changed')}", False
@@ -173,6 +211,7 @@ class Pipeline:
                 for s in drafted.ranked
             ],
             verification=verification,
+            time_range=time_range,
         )
 
     def answerer(self) -> Answerer:
@@ -192,7 +231,7 @@ class Pipeline:
         conversation_id = request.conversation_id
         history = self.history(conversation_id, owner) if conversation_id else []
         conversation_id = conversation_id or self.conversations.new_id()
-        response = self.answer(text, history, request.top_k)
+        response = self.answer(text, history, request.top_k, request)
         turn = Turn(
             question=text,
             rewritten_question=response.rewritten_question,

@@ -7,7 +7,8 @@ LlamaIndex's `VectorIndexRetriever` and `QueryFusionRetriever` did this until th
 question mattered (issue #14): they fetched every hit's text and metadata from Chroma and built a
 node of each (80 a question) only for us to look the unit up by id, about 8 ms of 25. Chroma is
 now asked for ids and distances only, units come from the corpus index, and the fusion keeps
-what that retriever did: each unit at its best rank in either leg, ties to the vector leg. (Its
+what that retriever did: each unit at its best rank in either leg, ties to the vector leg.
+A near-duplicate article's units give way to its canonical copy's (ingest/duplicates.py). (Its
 reciprocal-rank sum never applied, as it keyed hits by node hash, which differs between the legs.
 Summing, as RRF intends, was measured: seeds accuracy up, but the BBC-scale dev sets down, with
 the BBC-scale gate missed, so the fusion the selector was fitted on stays.)
@@ -22,7 +23,8 @@ from ingest.corpus_index import CorpusIndex
 from ingest.embedder import MiniLMEmbedding
 from ingest.lexical import LexicalIndex
 from ingest.store import StoreUnavailable, UnitStore
-from ingest.units import Unit
+from ingest.units import Unit, source_of
+from service.scope import Scope
 
 # Each leg returns this many candidates before fusion: enough that a unit ranked low by one
 # leg but high by the other survives.
@@ -54,15 +56,25 @@ class HybridRetriever:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
 
-    def retrieve(self, text: str, query_vector: np.ndarray, top_k: int) -> list[Candidate]:
+    def retrieve(self, text: str, query_vector: np.ndarray, top_k: int, scope: Scope | None = None) -> list[Candidate]:
+        """The `top_k` units for the question, among those `scope` admits."""
         if self.lexical is None:
             raise IndexEmpty("the index is empty: run `citeline ingest` first")
-        depth = min(LEG_DEPTH, len(self.index))
-        lexical = self.index.units_at(self.lexical.top(text, depth))
+        allowed = None
+        if scope is not None and scope.restricted:
+            allowed = self.index.positions_within(*scope.days, scope.sources, scope.undated)
+            if not allowed.size:
+                return []
+        depth = min(LEG_DEPTH, len(self.index) if allowed is None else len(allowed))
+        lexical = self.index.units_at(self.lexical.top(text, depth, allowed))
         try:
-            nearest = self.store.nearest(query_vector, depth)
+            nearest = self.store.nearest(query_vector, depth, scope.where() if scope else None)
             similarity = dict(nearest)
-            fused = fuse([[unit_id for unit_id, _ in nearest], [u.id for u in lexical]])[:top_k]
+            fused = fuse([[unit_id for unit_id, _ in nearest], [u.id for u in lexical]])
+            if not (scope and scope.sources):  # named articles are answered from, copies or not
+                copies = self.index.copies_among(source_of(unit_id) for unit_id in fused)
+                fused = [unit_id for unit_id in fused if source_of(unit_id) not in copies]
+            fused = fused[:top_k]
             # A unit only BM25 found needs its vector for its similarity.
             missing = [unit_id for unit_id in fused if unit_id not in similarity]
             vectors = self.store.embeddings_of(missing)

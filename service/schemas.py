@@ -1,11 +1,14 @@
 """The HTTP API's request and response models (also used by the CLI and the eval harness)."""
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
+from ingest.article_meta import ArticleMeta
 from ingest.units import Unit
 from service.question_text import VISIBLE_PATTERN
+from service.scope import TimeRange
 
 # Longer is not a question; the same limit for every deployment, so the schema can say it.
 MAX_QUESTION_CHARS = 1000
@@ -38,7 +41,31 @@ Verdict = Literal["helpful", "not_helpful"]
 EXAMPLE_QUESTION = "What did Stoltenberg say about Ukraine's membership?"
 
 
-class AskRequest(BaseModel):
+# An ISO date ("2022-01-13"), also in models that are otherwise strict (JSON has no date type).
+Day = Annotated[date, Field(strict=False)]
+MAX_SOURCES = 100
+
+
+class Restrictions(BaseModel):
+    """What a question may be answered from, and the date relative expressions are read against."""
+
+    since: Day | None = Field(None, description="Only articles published on or after this date (ISO 8601).")
+    until: Day | None = Field(None, description="Only articles published on or before this date (ISO 8601).")
+    as_of: Day | None = Field(
+        None, description='Reference date for "last week", "yesterday" in the question (default: today).'
+    )
+    sources: list[Annotated[str, Field(min_length=1, max_length=1000)]] | None = Field(
+        None, max_length=MAX_SOURCES, description="Only these articles (names as citations give them)."
+    )
+
+    @model_validator(mode="after")
+    def ordered(self) -> "Restrictions":
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since ({self.since}) is after until ({self.until})")
+        return self
+
+
+class AskRequest(Restrictions):
     # The whole example, so that the docs' "Try it out" sends a question alone rather than one
     # with a made-up conversation id (a 404).
     model_config = ConfigDict(
@@ -69,6 +96,12 @@ class Citation(BaseModel):
     char_end: int
     speaker: str = Field("", description='Who is speaking in the quote, if known (the speakers, joined by "and").')
     speakers: list[str] = Field(default_factory=list, description="Who is speaking in the quote, one name each.")
+    title: str = Field("", description="The article's headline.")
+    published: str | None = Field(None, description="When the article was published (ISO 8601), if known.")
+    url: str | None = Field(None, description="The original article, if known.")
+    also_in: list[str] = Field(
+        default_factory=list, description="Near-duplicate articles that report the same (other outlets, re-fetches)."
+    )
 
     @classmethod
     def of(cls, id_: int, unit: Unit) -> "Citation":
@@ -83,6 +116,10 @@ class Citation(BaseModel):
             char_end=unit.char_end,
             speaker=unit.speaker,
             speakers=unit.speakers,
+            # A headline's own unit carries no title beside it: it is the title.
+            title=unit.title or (unit.text if unit.kind == "title" else ""),
+            published=unit.published or None,
+            url=unit.url or None,
         )
 
 
@@ -110,6 +147,9 @@ class AskResponse(BaseModel):
     rewritten_question: str = Field(description="The standalone question answered (follow-ups resolved).")
     retrieved: list[Retrieved] = Field(default_factory=list)
     verification: Verification
+    time_range: TimeRange | None = Field(
+        None, description="The period of publication the answer was restricted to, when one was given or asked."
+    )
     saved: bool = Field(
         True,
         description="False when the turn could not be stored (the database cannot be written): the answer "
@@ -184,6 +224,9 @@ SOURCE_PAGE_MAX_LINES = 10_000
 
 class SourceDocument(BaseModel):
     source: str
+    meta: ArticleMeta = Field(
+        default_factory=ArticleMeta, description="Headline, publication date, URL, authors, section, as far as known."
+    )
     lines: list[SourceLine] = Field(description="The requested lines, in order, numbered as citations number them.")
     total_lines: int = Field(description="Lines in the whole article.")
     offset: int = Field(description="Lines skipped before the first one returned.")

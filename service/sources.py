@@ -1,5 +1,9 @@
 """Source articles as the service reads them at answer time: from the corpus folder, safely.
 
+A .txt article is its corpus file. Any other article (a web page, a JSON record, a feed item)
+is read from the normalised copy ingest kept in the index generation the service has open
+(ingest/normalised.py), which is what its citations point into.
+
 Names are resolved inside the corpus root only (no `..`, absolute paths or links leading
 out), and a file larger than CITELINE_MAX_FILE_BYTES is refused unread (ingest skips it too,
 so no citation points into it). Parsed articles are cached by the file they resolve to, so
@@ -10,10 +14,11 @@ at a time (parsing holds the GIL anyway), so a burst of requests cannot pile up 
 
 import sys
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from threading import Lock
 
-from ingest.corpus import Article, FileTooLarge, UnreadableSource, read_article, resolve_source
+from ingest.corpus import Article, FileTooLarge, UnreadableSource, line_table, read_article, resolve_source
 
 # Parsed articles kept, in bytes (by article_bytes): thousands of news articles, a few long ones.
 CACHE_BYTES = 64 * 1024 * 1024
@@ -35,9 +40,15 @@ def article_bytes(article: Article) -> int:
 
 
 class SourceLibrary:
-    def __init__(self, root: Path, max_file_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        max_file_bytes: int | None = None,
+        normalised: Callable[[str], str | None] = lambda source: None,
+    ) -> None:
         self.root = Path(root)
         self.max_file_bytes = max_file_bytes
+        self.normalised = normalised  # the normalised text of a source that is no .txt file
         # resolved path -> ((size, mtime_ns), article, its bytes), least recently used first.
         self._cache: OrderedDict[Path, tuple[tuple[int, int], Article, int]] = OrderedDict()
         self._cached_bytes = 0
@@ -47,7 +58,11 @@ class SourceLibrary:
     def get(self, source: str) -> Article:
         path = resolve_source(self.root, source)
         if path is None:
-            raise SourceNotFound(f"no such source: {source!r}")
+            text = self.normalised(source) if source and "\x00" not in source else None
+            if text is None:
+                raise SourceNotFound(f"no such source: {source!r}")
+            # Read from the index's pages (shared by all processes), not cached here.
+            return Article(source=source, text=text, lines=line_table(text))
         try:
             stat = path.stat()
         except OSError:

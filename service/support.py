@@ -1,8 +1,8 @@
 """Does a sentence say only what its cited passages say? The judge of generated answers (and of
 every answer, in the eval harness), offline and deterministic:
 
-* a sentence that quotes a cited passage verbatim, adding only attribution words and the
-  speaker's name, is supported;
+* a sentence that quotes a cited passage verbatim, adding only attribution words, the
+  speaker's name and the date its article was published, is supported;
 * otherwise it is supported when at least SUPPORT_COVERAGE of its content words (stemmed) are
   in the cited quotes and speakers, every number and capitalised name in it is there too, and
   the embedding cosine (all-MiniLM-L6-v2) between sentence and quotes is at least
@@ -10,12 +10,14 @@ every answer, in the eval harness), offline and deterministic:
 """
 
 import re
+from datetime import date
 
 import numpy as np
 
 from ingest.embedder import MiniLMEmbedding
 from ingest.text import content_stems, covered, words
 from service.schemas import Citation
+from service.scope import spoken
 from service.verify import MARKER, masked, unmasked
 from service.wording import framing_words
 
@@ -29,6 +31,10 @@ NUMBER = re.compile(r"\d[\d,.]*")
 NAME = re.compile(r"(?<=\s)[A-Z][\w’'-]+")
 
 
+def said_on(citation: Citation) -> str:
+    return spoken(date.fromisoformat(citation.published[:10])) if citation.published else ""
+
+
 class SupportJudge:
     def __init__(self, embedder: MiniLMEmbedding) -> None:
         self.embedder = embedder
@@ -38,7 +44,8 @@ class SupportJudge:
             return False, "no citation"
         hidden, table = masked(claim, [c.quote for c in cited])
         claim = " ".join(unmasked(MARKER.sub("", hidden), table).split())
-        evidence = " ".join(f"{c.speaker} {c.quote}" for c in cited)
+        # A quote's date is its article's ("On 12 January 2022, ..."): evidence as its speaker is.
+        evidence = " ".join(f"{c.speaker} {said_on(c)} {c.quote}" for c in cited)
         remainder = claim
         for c in cited:
             quote = " ".join(c.quote.split())

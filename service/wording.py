@@ -26,6 +26,10 @@ QUOTE_FRAMES = (
     "quote_also_said_body",
     "nearest",
     "nearest_according",
+    "quote_reported_dated",
+    "quote_referring_dated",
+    "quote_according_dated",
+    "quote_according_body_dated",
 )
 
 
@@ -41,21 +45,27 @@ def framing_words() -> set[str]:
     return {w for name in QUOTE_FRAMES for w in words(re.sub(r"\{\w+\}", " ", load(name)))}
 
 
-def sentence_for(unit_text: str, speakers: list[str], marker: int, first_for_speaker: bool) -> str:
+def sentence_for(unit_text: str, speakers: list[str], marker: int, first_for_speaker: bool, day: str = "") -> str:
+    """One quote with its attribution and marker; `day` ("12 January 2022") opens it with the
+    date its article was published, when that date is news to the reader."""
     quote = quoted(unit_text)
+    dated = "_dated" if day else ""
     if not speakers:
-        return f"{render('quote_reported', quote=quote)} [{marker}]"
+        return f"{render('quote_reported' + dated, quote=quote, date=day)} [{marker}]"
     speaker = " and ".join(speakers)
     surnames = [surname(s) for s in speakers if surname(s)]
     if any(re.search(rf"\b{re.escape(s)}\b", unit_text, re.IGNORECASE) for s in surnames):
-        return f"{render('quote_reported', quote=quote)} [{marker}]"
+        return f"{render('quote_reported' + dated, quote=quote, date=day)} [{marker}]"
     if PRONOUN_START.match(unit_text):
-        return f"{render('quote_referring', speaker=speaker, quote=quote)} [{marker}]"
+        return f"{render('quote_referring' + dated, speaker=speaker, quote=quote, date=day)} [{marker}]"
     # Speakers that are bodies, not people, take an article: "according to the Defense Ministry".
     body = "_body" if is_institution(speaker) else ""
+    short = speaker if body else " and ".join(s.split()[-1] for s in speakers)
+    if day:
+        named = speaker if first_for_speaker else short
+        return f"{render('quote_according' + body + dated, speaker=named, quote=quote, date=day)} [{marker}]"
     if first_for_speaker:
         return f"{render('quote_according' + body, speaker=speaker, quote=quote)} [{marker}]"
-    short = speaker if body else " and ".join(s.split()[-1] for s in speakers)
     return f"{render('quote_also_said' + body, speaker=short, quote=quote)} [{marker}]"
 
 

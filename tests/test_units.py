@@ -2,19 +2,24 @@
 
 import pytest
 
-from ingest.corpus import Article, line_table, read_article
-from ingest.units import split_article
+from ingest.corpus import line_table
+from ingest.documents import txt_document
+from ingest.units import Unit
 from tests.conftest import CNN, CORPUS, MEDUZA
 
 
-def article(text: str, source: str = "a.txt") -> Article:
-    return Article(source=source, text=text, lines=line_table(text))
+def units_of(text: str, source: str = "a.txt") -> list[Unit]:
+    return txt_document(source, text).units()
+
+
+def seed_units(source: str) -> list[Unit]:
+    return units_of((CORPUS / source).read_text(encoding="utf-8"), source)
 
 
 @pytest.mark.parametrize("source", [MEDUZA, CNN])
 def test_every_unit_is_exactly_its_span_on_its_line(source: str) -> None:
-    art = read_article(CORPUS / source, source)
-    units = split_article(art)
+    art = txt_document(source, (CORPUS / source).read_text(encoding="utf-8")).article
+    units = seed_units(source)
     assert units
     for unit in units:
         assert art.text[unit.char_start : unit.char_end] == unit.text
@@ -25,7 +30,7 @@ def test_every_unit_is_exactly_its_span_on_its_line(source: str) -> None:
 
 
 def test_speaker_heading_gives_context_to_unnamed_statements() -> None:
-    units = split_article(read_article(CORPUS / MEDUZA, MEDUZA))
+    units = seed_units(MEDUZA)
     veto = next(u for u in units if "veto" in u.text)
     assert veto.line == 6
     assert veto.speaker == "NATO Secretary General Jens Stoltenberg"
@@ -38,7 +43,7 @@ def test_speaker_heading_gives_context_to_unnamed_statements() -> None:
 
 
 def test_pronouns_and_quotes_follow_the_person_named_before() -> None:
-    units = split_article(read_article(CORPUS / CNN, CNN))
+    units = seed_units(CNN)
     by_start = {u.text[:25]: u for u in units}
     assert by_start["He said that Russia and N"].speaker.endswith("Alexander Grushko")
     assert by_start["He said the U.S.-led alli"].speaker.endswith("Jens Stoltenberg")
@@ -48,22 +53,22 @@ def test_pronouns_and_quotes_follow_the_person_named_before() -> None:
 
 
 def test_metadata_is_its_own_unit_and_bullets_are_not_quoted() -> None:
-    units = split_article(read_article(CORPUS / CNN, CNN))
+    units = seed_units(CNN)
     assert (units[0].kind, units[0].text, units[0].line) == ("meta", "date 2022-01-13", 1)
     assert units[1].text.startswith("Russia and NATO met") and units[1].kind == "text"
-    assert all(u.date == "2022-01-13" for u in units)
+    assert all(u.published == "2022-01-13" and u.published_day == 20220113 for u in units)
     assert not any(u.text.startswith(("–", "-")) for u in units if u.kind == "text")
     assert {u.heading for u in units if u.line == 13} == {"Ukraine"}
 
 
 def test_abbreviations_do_not_split_sentences() -> None:
-    units = split_article(read_article(CORPUS / MEDUZA, MEDUZA))
+    units = seed_units(MEDUZA)
     assert any("the U.S. held similar talks in Geneva." in u.text for u in units)
 
 
 def test_files_without_final_newline_crlf_and_long_lines() -> None:
     text = "Title here\r\nSpeaker Person Name\r\nWe said things. Then more things." + " word" * 400
-    units = split_article(article(text))
+    units = units_of(text)
     for unit in units:
         assert text[unit.char_start : unit.char_end] == unit.text
         assert "\r" not in unit.text and len(unit.text) <= 600
@@ -88,7 +93,7 @@ def test_a_lone_carriage_return_ends_a_line_too() -> None:
         (6, "Sixth."),
     ]
     assert all(text[ln.start : ln.end] == ln.text for ln in table)
-    units = split_article(article(text))
+    units = units_of(text)
     texts = [(u.line, u.text) for u in units if u.kind == "text"]
     assert texts == [(2, "Second line."), (3, "Third line."), (6, "Sixth.")]
 
@@ -102,7 +107,7 @@ def test_reported_speech_in_a_bbc_style_article() -> None:
         "He says Tony Blair was not worried, one aide added.\n\n"
         '"We will keep building," said Jane Doyle.'
     )
-    units = {u.text: u for u in split_article(article(text))}
+    units = {u.text: u for u in units_of(text)}
     assert units['In it, she said: "The bridge is safe.'].speaker == "Jane Doyle"
     assert units['It opens in May."'].speaker == "Jane Doyle"  # the quotation goes on
     assert units["Critics were not convinced."].speaker == ""
@@ -121,7 +126,7 @@ def test_bbc_style_attributions() -> None:
         'The remaining members of the band said they hoped Welch "finds happiness".\n\n'
         '"It will not happen again," said a spokesman.'
     )
-    units = {u.text: u.speaker for u in split_article(article(text))}
+    units = {u.text: u.speaker for u in units_of(text)}
     assert units['"With Gareth missing I think Owen will lead us," said Wales coach Mike Ruddock.'] == "Mike Ruddock"
     assert units["He also said the squad was fit."] == "Mike Ruddock"
     assert units["Plaid Cymru's Elfyn Llwyd has argued the plan was flawed."] == "Elfyn Llwyd"
