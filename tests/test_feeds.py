@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from citeline.cli import build_parser
 from ingest.feeds import FeedReport, FeedResult, fetch_feeds
 from ingest.fetch import Fetcher, FetchError, refusal
 from ingest.settings import Settings
+from tests.conftest import citeline
 
 PARAGRAPHS = [
     "The city council voted on Tuesday to extend the tram line to the northern suburbs, ending a "
@@ -433,3 +435,32 @@ def test_feed_option_takes_only_http_urls(capsys: pytest.CaptureFixture[str]) ->
         parser.parse_args(["ingest", "--feed", "file:///etc/passwd"])
     assert exit_.value.code == 2
     assert "--feed: not an http(s) URL: 'file:///etc/passwd'" in capsys.readouterr().err
+
+
+def test_feed_items_are_ingested_and_answered_with_their_date_and_link(site: Site, tmp_path: Path) -> None:
+    """The whole path as a user runs it: `citeline ingest --feed`, then `citeline ask`."""
+    site.routes["/tram"] = Route(article("Council approves tram extension", "https://courier.example/news/tram"))
+    site.routes["/feed.xml"] = Route(
+        rss(rss_item("courier-1", site.url("/tram"), "Council approves tram extension")),
+        content_type="application/rss+xml",
+    )
+    (tmp_path / "corpus").mkdir()
+    env = {
+        **os.environ,
+        "CITELINE_CORPUS_DIR": str(tmp_path / "corpus"),
+        "CITELINE_DATA_DIR": str(tmp_path / "data"),
+        "CITELINE_FEED_ALLOW_PRIVATE": "true",
+    }
+    ingested = citeline(env, "ingest", "--quiet", "--feed", site.url("/feed.xml"))
+    assert ingested.returncode == 0, ingested.stderr
+    asked = citeline(env, "ask", "--json", "By how much would the tram extension cut commuting times?")
+    assert asked.returncode == 0, asked.stderr
+    body = json.loads(asked.stdout)
+    assert body["answered"], body["answer"]
+    (citation, *_) = body["citations"]
+    assert citation["source"] == f"feed:127.0.0.1/{hashlib.sha1(b'courier-1').hexdigest()[:16]}.json"
+    assert citation["url"] == "https://courier.example/news/tram"
+    assert citation["published"] == "2025-06-10T09:15:00+02:00"
+    assert body["answer"].startswith("On 10 June 2025, ")
+    again = citeline(env, "ingest", "--quiet", "--feed", site.url("/feed.xml"))
+    assert again.returncode == 0 and "no changes" in again.stdout, again.stdout + again.stderr
