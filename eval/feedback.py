@@ -53,4 +53,4 @@ def drafts(settings: Settings, since: date | None = None) -> list[GoldenRecord]:
 
 def jsonl(records: list[GoldenRecord]) -> str:
     """The golden-set format, one record a line, with every field (the empty gold to fill in too)."""
-    return "".join(json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n" for r in records)
+    return "".join(json.dumps(r.as_json(), ensure_ascii=False) + "\n" for r in records)

@@ -34,6 +34,10 @@ class ReaderFeedback(BaseModel):
     judged_at: str = Field(description="When the verdict was given (ISO 8601, UTC).")
 
 
+# The request fields a record may be asked with.
+RESTRICTIONS = ("since", "until", "as_of", "sources")
+
+
 class GoldenRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -56,9 +60,19 @@ class GoldenRecord(BaseModel):
     feedback: ReaderFeedback | None = Field(None, description="The reader's verdict this record came from.")
 
     @property
+    def time_constrained(self) -> bool:
+        """Asked within a period: by request fields, or by words of the question (a time-* kind)."""
+        return bool(self.since or self.until or self.as_of) or self.kind.startswith("time-")
+
+    @property
     def restrictions(self) -> dict[str, object]:
         """The request fields this record is asked with, as JSON."""
-        return self.model_dump(mode="json", include={"since", "until", "as_of", "sources"}, exclude_none=True)
+        return self.model_dump(mode="json", include=set(RESTRICTIONS), exclude_none=True)
+
+    def as_json(self) -> dict[str, object]:
+        """The record as a line of a set holds it: request fields only when it has them."""
+        unused = {name for name in RESTRICTIONS if getattr(self, name) is None}
+        return self.model_dump(mode="json", exclude=unused)
 
     @model_validator(mode="after")
     def consistent(self) -> "GoldenRecord":

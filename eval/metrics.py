@@ -26,6 +26,8 @@ Then:
 - followup_success: share of follow-up questions answered correctly.
 - accuracy: share of all questions answered correctly (gold cited, key facts present, no trap;
   or refused when unanswerable).
+- time_accuracy: the same over the time-constrained questions (asked with since/until/as_of, or
+  of a `time-*` kind: a period in the question); None when the set has none.
 - latency_p50_ms / latency_p95_ms: per question, nearest-rank percentiles.
 """
 
@@ -84,6 +86,7 @@ def summarize(results: list[Scored], k: int) -> dict[str, float | int | None]:
     with_traps = [r for r in results if r.record.traps]
     followups = [r for r in results if r.record.history]
     unanswerable = [r for r in results if not r.record.answerable]
+    timed = [r for r in results if r.record.time_constrained]
     latencies = [r.latency_ms for r in results]
     return {
         "questions": len(results),
@@ -110,6 +113,7 @@ def summarize(results: list[Scored], k: int) -> dict[str, float | int | None]:
         "refusal_accuracy": _share(sum(r.judgment.answered == r.record.answerable for r in results), len(results)),
         "followup_success": _share(sum(r.judgment.correct for r in followups), len(followups)),
         "accuracy": _share(sum(r.judgment.correct for r in results), len(results)),
+        "time_accuracy": _share(sum(r.judgment.correct for r in timed), len(timed)),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
     }

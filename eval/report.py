@@ -27,6 +27,7 @@ SHARE_METRICS = [
     "refusal_accuracy",
     "followup_success",
     "accuracy",
+    "time_accuracy",
 ]
 TIME_METRICS = ["latency_p50_ms", "latency_p95_ms"]
 

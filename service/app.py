@@ -22,7 +22,7 @@ from service.conversations import ConversationNotFound, ConversationStoreError, 
 from service.guard import Guard, RateLimit
 from service.llm import LLMUnavailable
 from service.observability import Metrics, RequestContext
-from service.pipeline import InvalidQuestion, Pipeline
+from service.pipeline import InvalidQuestion, Pipeline, UnknownSources
 from service.retrieve import IndexEmpty
 from service.schemas import (
     CONVERSATION_ID_PATTERN,
@@ -49,6 +49,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 # Client mistakes and outages map to statuses; anything else is a 500 without details.
 KNOWN_ERRORS: dict[type[Exception], tuple[int, str | None]] = {
     InvalidQuestion: (422, None),
+    UnknownSources: (404, None),
     ConversationNotFound: (404, "no such conversation"),
     TurnNotFound: (404, "no such turn in this conversation"),
     # Only feedback meets it: an answer that cannot be saved is still given (AskResponse.saved).

@@ -93,7 +93,7 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> in
 def cmd_ask(args: argparse.Namespace) -> int:
     from ingest.store import StoreUnavailable
     from service.conversations import ConversationStoreError
-    from service.pipeline import InvalidQuestion
+    from service.pipeline import InvalidQuestion, UnknownSources
     from service.retrieve import IndexEmpty
     from service.schemas import AskRequest, describe_errors
 
@@ -112,7 +112,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         response = _pipeline(settings).ask(request)
-    except (InvalidQuestion, IndexEmpty, StoreUnavailable, ConversationStoreError) as exc:
+    except (InvalidQuestion, UnknownSources, IndexEmpty, StoreUnavailable, ConversationStoreError) as exc:
         print(f"citeline ask: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.json:

@@ -16,7 +16,7 @@ from fastapi.sse import EventSourceResponse, format_sse_event
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.conversations import Turn
-from service.pipeline import InvalidQuestion, Pipeline
+from service.pipeline import InvalidQuestion, Pipeline, UnknownSources
 from service.schemas import ERROR_RESPONSES, MAX_QUESTION_CHARS, AskResponse, Restrictions, Verification
 from service.tokens import count
 
@@ -158,7 +158,7 @@ def router(pipeline: Pipeline) -> APIRouter:
         """A chat completion whose content is the cited answer; `stream: true` for SSE chunks."""
         try:
             response = await run_in_threadpool(answer_chat, pipeline, request)
-        except InvalidQuestion as exc:
+        except (InvalidQuestion, UnknownSources) as exc:
             # Chat clients show the reply to the user: say what to fix, as the assistant.
             response = invalid(str(exc))
         content = content_of(response)

@@ -47,6 +47,10 @@ class InvalidQuestion(ValueError):
     pass
 
 
+class UnknownSources(LookupError):
+    """`sources` names articles the index does not hold (a 404, as for GET /api/sources)."""
+
+
 class Pipeline:
     def __init__(
         self,
@@ -160,7 +164,7 @@ class Pipeline:
     def scope(text: str, index: CorpusIndex, restrictions: Restrictions) -> tuple[Scope, TimeRange | None]:
         unknown = [s for s in restrictions.sources or [] if index.article_meta(s) is None]
         if unknown:
-            raise InvalidQuestion(f"sources: no article named {', '.join(map(repr, unknown[:5]))} in the index")
+            raise UnknownSources(f"sources: no article named {', '.join(map(repr, unknown[:5]))} in the index")
         as_of = restrictions.as_of or datetime.now(UTC).date()
         return scope_of(text, index, as_of, restrictions.since, restrictions.until, restrictions.sources)
 

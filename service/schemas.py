@@ -1,9 +1,10 @@
 """The HTTP API's request and response models (also used by the CLI and the eval harness)."""
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ingest.article_meta import ArticleMeta
 from ingest.units import Unit
@@ -41,14 +42,27 @@ Verdict = Literal["helpful", "not_helpful"]
 EXAMPLE_QUESTION = "What did Stoltenberg say about Ukraine's membership?"
 
 
+def _iso_day(value: object) -> object:
+    """A JSON string "2022-01-13" as a date; anything else (a number, a date-time) as it came,
+    for the strict model to refuse, as the schema's `format: date` does."""
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date") from None
+    return value
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # An ISO date ("2022-01-13"), also in models that are otherwise strict (JSON has no date type).
-Day = Annotated[date, Field(strict=False)]
+Day = Annotated[date, BeforeValidator(_iso_day), WithJsonSchema({"type": "string", "format": "date"})]
 MAX_SOURCES = 100
 
 
 class Restrictions(BaseModel):
     """What a question may be answered from, and the date relative expressions are read against."""
 
+    # `since` after `until` is an empty period: refused as one, like any period without articles.
     since: Day | None = Field(None, description="Only articles published on or after this date (ISO 8601).")
     until: Day | None = Field(None, description="Only articles published on or before this date (ISO 8601).")
     as_of: Day | None = Field(
@@ -57,12 +71,6 @@ class Restrictions(BaseModel):
     sources: list[Annotated[str, Field(min_length=1, max_length=1000)]] | None = Field(
         None, max_length=MAX_SOURCES, description="Only these articles (names as citations give them)."
     )
-
-    @model_validator(mode="after")
-    def ordered(self) -> "Restrictions":
-        if self.since and self.until and self.since > self.until:
-            raise ValueError(f"since ({self.since}) is after until ({self.until})")
-        return self
 
 
 class AskRequest(Restrictions):

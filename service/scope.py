@@ -134,6 +134,8 @@ def outside(scope: Scope, index: CorpusIndex) -> str:
     if span is None:
         return render("period_no_dates", period=asked)
     first, last = (spoken(from_day_number(day)) for day in span)
+    if first == last:
+        return render("period_one_day", first=first, period=asked)
     return render("period_not_covered", first=first, last=last, period=asked)
 
 

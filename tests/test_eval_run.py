@@ -14,7 +14,7 @@ from ingest.settings import Settings
 from service.pipeline import Pipeline
 from service.sources import SourceLibrary
 from service.support import SupportJudge
-from tests.conftest import citeline, cli_env
+from tests.conftest import CORPUS, REPO, citeline, cli_env, make_settings
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +88,24 @@ def test_cli_eval_exit_status_and_bad_set(ingested: Settings, tmp_path: Path) ->
     broken.write_text('{"id": "x"}\n', encoding="utf-8")
     bad = citeline(env, *cli, "--set", str(broken))
     assert bad.returncode == 1 and "broken.jsonl:1" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("golden", "corpus", "floor"),
+    [
+        # Articles in every format with dates; its time-constrained questions are most of it.
+        ("news.jsonl", REPO / "eval" / "corpus" / "news", 0.8),
+        ("seeds-time.jsonl", CORPUS, 0.8),
+    ],
+)
+def test_articles_and_time_sets(
+    golden: str, corpus: Path, floor: float, embedder: MiniLMEmbedding, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, corpus)
+    path = DEFAULT_SET.parent / golden
+    _, summary = run.evaluate_configured(settings, path, None, False, tmp_path / "reports", False)
+    ours = summary.systems["citeline"]
+    print(golden, json.dumps(ours, indent=1), json.dumps(summary.by_kind["citeline"], indent=1))
+    assert ours["citation_validity"] == 1.0 and ours["markers_resolved"] == 1.0
+    assert ours["unanswerable_refused"] == 1.0, "a period without articles, a false premise: refused"
+    assert ours["time_accuracy"] >= floor and ours["accuracy"] >= floor and ours["no_wrong_citation"] >= floor - 0.2

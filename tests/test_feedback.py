@@ -269,7 +269,7 @@ def test_not_helpful_answers_are_exported_as_drafts(ingested: Settings, judged: 
     assert exported.returncode == 0, exported.stderr
     assert "2 draft(s) from readers' feedback written to" in exported.stderr and exported.stdout == ""
     first, second = load_set(out)
-    dump = first.model_dump()
+    dump = first.as_json()
     judged_at = dump["feedback"].pop("judged_at")
     cited = dict.fromkeys((c["source"], c["line_start"]) for c in follow["citations"])
     assert dump == {
