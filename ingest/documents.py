@@ -46,10 +46,10 @@ class Document:
 def read_documents(data: bytes, file: str) -> tuple[list[Document], list[str]]:
     """The articles of corpus file `file` and why any of its records were skipped; raises
     UnreadableSource when the file as a whole is not readable."""
-    text = decode(data, file)
     suffix = file.lower().rsplit(".", 1)[-1]
     if f".{suffix}" not in ARTICLE_SUFFIXES:
         raise UnreadableSource(f"{file}: not an article format ({', '.join(ARTICLE_SUFFIXES)})")
+    text = page_text(data, file) if suffix in ("html", "htm") else decode(data, file)
     if suffix == "txt":
         return [txt_document(file, text)], []
     if suffix in ("html", "htm"):
@@ -58,6 +58,19 @@ def read_documents(data: bytes, file: str) -> tuple[list[Document], list[str]]:
     records, problems = read_records(text, file, lines=suffix == "jsonl")
     documents = [_document(file, f"{file}/{r.key}" if r.key else file, r.text, r.meta) for r in records]
     return documents, problems
+
+
+def page_text(data: bytes, file: str) -> str:
+    """A web page's text: UTF-8, else in the charset the page declares (or a guess), as saved
+    pages come in windows-1252 and others; the normalised copy is UTF-8 either way."""
+    try:
+        return decode(data, file)
+    except UnreadableSource:
+        if not data.strip() or b"\x00" in data:
+            raise
+        from trafilatura.utils import decode_file
+
+        return str(decode_file(data))
 
 
 def txt_document(source: str, text: str) -> Document:

@@ -229,3 +229,12 @@ def test_dates_of_answers_are_said_once_and_newest_first() -> None:
         "On 5 January 2023, Minister was quoted as saying: “Taxes will stay.” [2]"
     )
     assert date.fromisoformat(citations[0].published) > date.fromisoformat(citations[1].published)
+
+
+def test_a_page_saved_in_another_charset_is_read_in_it() -> None:
+    page = (
+        '<html><head><meta charset="windows-1252"><title>Café reopens</title></head><body><article>'
+        "<p>The café served crème brûlée to ‘every’ guest on Sunday.</p></article></body></html>"
+    )
+    (document,), _ = read_documents(page.encode("cp1252"), "cafe.html")
+    assert "The café served crème brûlée to ‘every’ guest on Sunday." in document.article.text.splitlines()
