@@ -98,6 +98,15 @@ def refusal(question: Question, ranked: list[Scored]) -> Answer:
     return Answer(text=text, answered=False, citations=[Citation.of(1, unit)], ranked=ranked)
 
 
+def newest(ranked: list[Scored]) -> list[Scored]:
+    """For "the latest": the ranked sentences of the newest day on which a dated article has one
+    that answers; all of them when no dated sentence answers."""
+    days = [s.candidate.unit.published[:10] for s in ranked if s.eligible and answers(s) and s.candidate.unit.published]
+    if not days:
+        return ranked
+    return [s for s in ranked if s.candidate.unit.published[:10] == max(days)]
+
+
 def newest_first(chosen: list[Scored]) -> list[Scored]:
     """The dated statements newest first, in the places dated statements hold (the undated keep
     theirs, best first): a reader of news wants the latest word before older ones."""
@@ -162,7 +171,7 @@ class ExtractiveAnswerer:
                 text, citations = compose(chosen)
                 text += wording.not_reported(unanswered)
                 return Answer(text=text, answered=True, citations=citations, ranked=ranked)
-        chosen = select(ranked, self.limit)
+        chosen = select(newest(ranked) if question.latest else ranked, self.limit)
         if not chosen:
             return refusal(question, ranked)
         if question.asks_speech:

@@ -156,6 +156,8 @@ class Pipeline:
         top_k = top_k or self.settings.retrieval.top_k
         candidates = retriever.retrieve(query, retriever.embed_query(query), top_k, scope)
         question = analyse(asked, retriever.index, {c.unit.source for c in candidates})
+        if scope.newest_first:
+            question = question.model_copy(update={"latest": True})
         if before:
             question = question.model_copy(update={"story": story(history), "quoted_before": quoted_before(history)})
         return question, candidates, retriever.index, scope, time_range

@@ -55,6 +55,8 @@ class Question(BaseModel):
     # Asked about the article itself (service/article_aspect.py): "headline", "opening", "date",
     # "author", "quoted"; "" for a question about events.
     about_article: str = ""
+    # "What is the latest on ...": answered from the newest article that answers (service/scope.py).
+    latest: bool = False
 
 
 def surname(name: str) -> str:

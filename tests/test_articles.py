@@ -210,7 +210,7 @@ def test_a_near_duplicate_story_is_answered_once_with_its_copies_listed(client: 
 
 
 def test_dates_of_answers_are_said_once_and_newest_first() -> None:
-    from service.extractive import compose
+    from service.extractive import compose, newest
     from service.retrieve import Candidate
     from service.scoring import Scored
     from tests.conftest import hand_made_unit
@@ -229,6 +229,12 @@ def test_dates_of_answers_are_said_once_and_newest_first() -> None:
         "On 5 January 2023, Minister was quoted as saying: “Taxes will stay.” [2]"
     )
     assert date.fromisoformat(citations[0].published) > date.fromisoformat(citations[1].published)
+    # "The latest": only the newest day's answering sentences are chosen from.
+    assert newest([older, newer]) == [newer]
+    assert newest([older.model_copy(update={"answers": 0.0}), newer.model_copy(update={"answers": 0.0})]) == [
+        older.model_copy(update={"answers": 0.0}),
+        newer.model_copy(update={"answers": 0.0}),
+    ]
 
 
 def test_a_page_saved_in_another_charset_is_read_in_it() -> None:
