@@ -12,6 +12,7 @@ answer is given instead.
 
 import logging
 import re
+from datetime import date
 
 from llama_index.core.llms import LLM
 from pydantic import BaseModel
@@ -26,6 +27,7 @@ from service.prompts import cannot_answer, load, render
 from service.question import Question
 from service.retrieve import Candidate
 from service.schemas import Citation
+from service.scope import spoken
 from service.scoring import Scored
 from service.support import SupportJudge
 from service.tokens import count
@@ -61,7 +63,9 @@ def numbered_sources(ranked: list[Scored], budget: int) -> list[Scored]:
 def source_line(n: int, unit: Unit) -> str:
     who = unit.speaker or (render("source_section", heading=unit.heading) if unit.heading else load("no_speaker"))
     text = " ".join(unit.text.split())
-    return f"[{n}] ({who}; {unit.source} line {unit.line}) {text}"
+    # The publication date lets the model say when, and the support judge accepts it as evidence.
+    dated = f"; published {spoken(date.fromisoformat(unit.published[:10]))}" if unit.published else ""
+    return f"[{n}] ({who}; {unit.source} line {unit.line}{dated}) {text}"
 
 
 def sentences(text: str) -> list[str]:
