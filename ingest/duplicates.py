@@ -11,8 +11,6 @@ answers from the canonical one and each citation lists the copies.
 import re
 from collections.abc import Iterable
 
-from datasketch import MinHash, MinHashLSH
-
 SIMILAR = 0.8
 PERMUTATIONS = 64
 SHINGLE_WORDS = 5
@@ -28,6 +26,9 @@ def shingles(text: str) -> list[bytes]:
 def canonical_copies(articles: Iterable[tuple[str, int, str]]) -> dict[str, str]:
     """For (source, published_day, text) of every article, each article that has copies mapped
     to its group's canonical source (the canonical one to itself); articles with none are absent."""
+    # Imported here: datasketch brings scipy (0.7 s), which services that only open an index skip.
+    from datasketch import MinHash, MinHashLSH
+
     signatures: dict[str, MinHash] = {}
     dated: dict[str, int] = {}
     lsh = MinHashLSH(threshold=SIMILAR, num_perm=PERMUTATIONS)
