@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ingest.article_meta import day_number as published_day
 from ingest.corpus_index import CorpusIndex
 from service.prompts import load, render
 from service.time_words import read_time
@@ -70,7 +71,8 @@ class Scope(BaseModel):
 
 
 def day_number(day: date | None) -> int:
-    return day.year * 10000 + day.month * 100 + day.day if day else 0
+    """YYYYMMDD, as units store `published_day`; 0 for none."""
+    return published_day(day.isoformat() if day else None)
 
 
 def from_day_number(number: int) -> date:
