@@ -200,6 +200,9 @@ class Pipeline:
         answered = drafted.answered
         if answered and not citations:
             answer_text, answered = f"{cannot_answer()} {load('sources_changed')}", False
+        if not answered and scope.dated and scope.undated and not index.positions_within(*scope.days).size:
+            # Only undated articles were searched: say too that no dated one is from that period.
+            answer_text = f"{answer_text} {outside(scope, index)}"
         return AskResponse(
             answer=answer_text,
             answered=answered,

@@ -150,6 +150,10 @@ def test_a_period_in_the_question_is_resolved_against_as_of(client: httpx.Client
     # A calendar period may be the event's: articles without a date are searched too.
     veto = ask(client, "What did Stoltenberg say about Russia's veto in 2022?")
     assert veto["time_range"]["undated_included"] and veto["answered"]
+    # Nothing dated in the period, and nothing undated answers: both said.
+    future = ask(client, "What did the lighthouse keeper say in March 2031?")
+    assert not future["answered"]
+    assert future["answer"].endswith("none was published between 1 March 2031 and 31 March 2031.")
 
 
 @pytest.mark.parametrize(
