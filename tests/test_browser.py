@@ -460,6 +460,11 @@ def test_citations_show_title_date_and_open_the_original_at_the_quote(news_conte
     sync_api.expect(item.get_by_role("button")).to_contain_text("archive.jsonl/3")
     sync_api.expect(item.locator("a")).to_have_count(0)
 
+    # A story two outlets ran: quoted once, from the first, the other named.
+    bridge = ask(page, "How long had the Kessel river bridge been closed?")
+    copies = bridge.get_by_role("list", name="Sources").locator("li .source-copies")
+    sync_api.expect(copies.first).to_have_text("also in wire/reprint.json")
+
     page.reload()  # a restored conversation shows the same
     restored = page.locator("li.msg.assistant").first.get_by_role("list", name="Sources")
     sync_api.expect(restored.locator("a.original")).to_have_attribute("href", NATO_HREF)

@@ -89,6 +89,9 @@ function sourceItem(c) {
   const open = el("button", { type: "button" }, `${c.source}, ${lineLabel(c)}`);
   open.addEventListener("click", () => openSource(c, open));
   item.append(open);
+  // The same story elsewhere (near-duplicates): quoted once, its copies named.
+  const copies = Array.isArray(c.also_in) ? c.also_in.filter((s) => typeof s === "string") : [];
+  if (copies.length) item.append(" ", el("span", { className: "source-copies" }, `also in ${copies.join(", ")}`));
   const href = originalArticleHref(c.url, c.quote);
   if (href) {
     const link = el("a", {
