@@ -190,6 +190,15 @@ class CorpusIndex:
         rows = self._rows("SELECT data FROM units WHERE source = ? ORDER BY line, char_start", (source,))
         return [Unit.model_validate_json(data) for (data,) in rows]
 
+    def every_unit(self) -> Iterable[Unit]:
+        """All units in index order (what the next generation starts from)."""
+        for (data,) in self._rows("SELECT data FROM units ORDER BY rowid"):
+            yield Unit.model_validate_json(data)
+
+    def every_article(self) -> Iterable[StoredArticle]:
+        for source, file, meta, text in self._rows("SELECT source, file, meta, text FROM articles"):
+            yield StoredArticle(source, file, ArticleMeta.model_validate_json(meta), text)
+
     # --- articles ---------------------------------------------------------------------
     def article_text(self, source: str) -> str | None:
         """The normalised text of an article that is not a .txt file (None for one that is,

@@ -12,10 +12,12 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest import corpus_index, lexical
-from ingest.store import StoreUnavailable, UnitStore
+from ingest.store import StoredArticle, StoreUnavailable, UnitStore
+from ingest.units import Unit
 
 POINTER = "current"
 KEEP = 2
@@ -38,16 +40,28 @@ def current(root: Path) -> int | None:
     return generation if (folder(root, generation) / corpus_index.FILE).is_file() else None
 
 
-def build(store: UnitStore, root: Path, generation: int) -> Path:
-    """Build generation `generation` from everything `store` holds and make it current."""
+@dataclass(frozen=True)
+class Change:
+    """What one ingest changed since the generation `since` was built from the store: the corpus
+    files whose units and articles are gone or replaced, and what replaces them."""
+
+    since: int
+    files: set[str]
+    units: list[Unit]
+    articles: list[StoredArticle]
+
+
+def build(store: UnitStore, root: Path, generation: int, change: Change | None = None) -> Path:
+    """Build generation `generation` and make it current: from the previous generation and
+    `change` when that generation is there, else from everything `store` holds."""
     root.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
         scratch.chmod(0o755)  # services may run as another user
-        units = list(store.all_units())
+        units, articles = _contents(store, root, change)
         db = sqlite3.connect(scratch / corpus_index.FILE)
         with db:
-            corpus_index.write(units, db, store.all_articles())
+            corpus_index.write(units, db, articles)
         db.close()
         lexical.write([u.retrieval_text() for u in units], scratch)
         final = folder(root, generation)
@@ -62,6 +76,18 @@ def build(store: UnitStore, root: Path, generation: int) -> Path:
     os.replace(pointer, root / POINTER)
     _prune(root, generation)
     return final
+
+
+def _contents(store: UnitStore, root: Path, change: Change | None) -> tuple[list[Unit], list[StoredArticle]]:
+    """The units and articles of the new generation. Reading them all back from Chroma is the
+    slow part of an ingest at scale (paged gets, growing with the archive), so a small change,
+    such as a feed's new items, starts from the previous generation's local tables instead."""
+    if change is not None and current(root) == change.since:
+        previous = corpus_index.CorpusIndex.open(folder(root, change.since))
+        units = [u for u in previous.every_unit() if (u.file or u.source) not in change.files] + change.units
+        kept = [a for a in previous.every_article() if a.file not in change.files]
+        return units, kept + change.articles
+    return list(store.all_units()), list(store.all_articles())
 
 
 def _prune(root: Path, generation: int) -> None:

@@ -105,6 +105,7 @@ def run_ingest(
         raise CorpusMissing(f"corpus folder not found: {root}")
     report = IngestReport()
     records = store.file_records()
+    since = store.generation()
     listing = _listing(root, settings.store.feeds_path)
     files = listing.files
     report.skipped = [Skipped(source=source, reason=reason) for source, reason in listing.broken.items()]
@@ -177,11 +178,23 @@ def run_ingest(
     if index_dir.current(settings.store.index_path) != generation:
         if progress:
             print("building the lexical index and corpus tables", file=sys.stderr)
-        index_dir.build(store, settings.store.index_path, generation)
+        change = index_dir.Change(
+            since=since,
+            files=set(report.deleted) | {p.file.source for p in pending},
+            units=[u for p in pending for u in p.units],
+            articles=[_stored(d) for p in pending for d in p.documents],
+        )
+        index_dir.build(store, settings.store.index_path, generation, change)
         report.index_built = True
     report.units_total = store.count()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _stored(document: Document) -> StoredArticle:
+    return StoredArticle(
+        document.source, document.file, document.meta, document.article.text if document.normalised else None
+    )
 
 
 def _listing(root: Path, feeds: Path) -> Listing:
@@ -249,13 +262,7 @@ def _write_group(store: UnitStore, group: list[_Piece], embeddings: np.ndarray) 
     # New files have nothing stored to replace (a crashed run's leftovers are marked incomplete,
     # so they are not new). A resumed file's first units are this very content: kept.
     store.delete_files([p.file.source for p in starting if not p.is_new])
-    store.put_articles(
-        [
-            StoredArticle(d.source, d.file, d.meta, d.article.text if d.normalised else None)
-            for p in starting
-            for d in p.documents
-        ]
-    )
+    store.put_articles([_stored(d) for p in starting for d in p.documents])
     store.upsert([u for piece in group for u in piece.units], embeddings)
     store.put_file_records(
         [_record(piece.pending.file, piece.pending.sha256, len(piece.pending.units), done=piece.end) for piece in group]

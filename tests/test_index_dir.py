@@ -1,6 +1,7 @@
 """Ingest writes the corpus index and the BM25 index, one folder per generation; services open
 them and never build them. Real Chroma, real embedder, real files."""
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -14,7 +15,7 @@ from ingest.job import run_ingest
 from ingest.store import UnitStore
 from service.pipeline import Pipeline
 from service.schemas import AskRequest
-from tests.conftest import CORPUS, citeline, cli_env, make_settings
+from tests.conftest import CNN, CORPUS, MEDUZA, citeline, cli_env, make_settings
 
 SEED = "000_a589e34c5cfe1d2a.txt"
 
@@ -101,3 +102,32 @@ def test_a_service_only_reads_the_index_folder(workspace, embedder: MiniLMEmbedd
     folder = index_dir.folder(root, index_dir.current(root))
     assert all(os.access(p, os.R_OK) for p in folder.rglob("*"))
     assert oct(folder.stat().st_mode & 0o777) == "0o755"
+
+
+def test_a_small_change_builds_the_next_generation_from_the_last(tmp_path: Path, embedder: MiniLMEmbedding) -> None:
+    """The next generation equals one built from everything Chroma holds, without reading it all."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = make_settings(tmp_path, corpus)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    (corpus / "extra.json").write_text(
+        json.dumps({"title": "Talks resume", "text": "Diplomats said the talks would resume in March."}),
+        encoding="utf-8",
+    )
+    (corpus / MEDUZA).unlink()
+    report = run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    assert report.index_built and report.added == ["extra.json"] and report.deleted == [MEDUZA]
+    root = settings.store.index_path
+    built = CorpusIndex.open(index_dir.folder(root, index_dir.current(root)))
+    index_dir.build(UnitStore(settings), tmp_path / "from-chroma", 1)
+    whole = CorpusIndex.open(index_dir.folder(tmp_path / "from-chroma", 1))
+    assert sorted(u.id for u in built.every_unit()) == sorted(u.id for u in whole.every_unit())
+    assert (
+        {a.source for a in built.every_article()}
+        == {a.source for a in whole.every_article()}
+        == {
+            CNN,
+            "extra.json",
+        }
+    )
+    assert built.article_text("extra.json") == whole.article_text("extra.json")
