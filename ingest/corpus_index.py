@@ -228,6 +228,12 @@ class CorpusIndex:
         sql = f"SELECT source FROM copies WHERE source IN ({marks}) AND canonical != source"
         return {s for (s,) in self._rows(sql, wanted)}
 
+    def dated_share(self) -> float:
+        """The share of articles with a publication date."""
+        rows = self._rows("SELECT count(*), sum(published_day > 0) FROM articles")
+        total, dated = rows[0] if rows else (0, 0)
+        return (dated or 0) / total if total else 0.0
+
     def dated_span(self) -> tuple[int, int] | None:
         """The first and last publication days (YYYYMMDD) of the dated articles; None if none is."""
         rows = self._rows("SELECT min(published_day), max(published_day) FROM articles WHERE published_day > 0")

@@ -34,7 +34,7 @@ from service.schemas import (
     Retrieved,
     Verification,
 )
-from service.scope import Scope, TimeRange, outside, scope_of, without_phrase
+from service.scope import Scope, TimeRange, dated_within, outside, said_outside, scope_of, without_phrase
 from service.sources import SourceLibrary
 from service.support import SupportJudge
 from service.tokens import count
@@ -151,7 +151,9 @@ class Pipeline:
         # questions it follows: "Who directed it?" is about the film just discussed.
         before = earlier_questions(history) if leans_on_history(text) else ""
         # The period a question names is the scope's to apply; what is asked is the rest.
-        asked = without_phrase(standalone, time_range.phrase) if time_range and time_range.phrase else standalone
+        asked = standalone
+        if time_range and time_range.phrase and dated_within(scope, retriever.index):
+            asked = without_phrase(standalone, time_range.phrase)
         query = f"{before} {asked}".strip()
         top_k = top_k or self.settings.retrieval.top_k
         candidates = retriever.retrieve(query, retriever.embed_query(query), top_k, scope)
@@ -200,7 +202,7 @@ class Pipeline:
         answered = drafted.answered
         if answered and not citations:
             answer_text, answered = f"{cannot_answer()} {load('sources_changed')}", False
-        if not answered and scope.dated and scope.undated and not index.positions_within(*scope.days).size:
+        if not answered and said_outside(scope, index):
             # Only undated articles were searched: say too that no dated one is from that period.
             answer_text = f"{answer_text} {outside(scope, index)}"
         return AskResponse(

@@ -2,11 +2,14 @@
 
 A period comes from the request (`since`, `until`) or, when the request gives none, from the
 question's own words (service/time_words.py), resolved against `as_of`. A period the request
-gives admits dated articles only, and so does one the question gives relative to today ("last
-week", "yesterday": about when it was published). A calendar period in a question ("in 2004")
-also keeps the articles with no date: its words may be about the event rather than the paper
-("sales in 2004"), and an undated article cannot be ruled out. A corpus without any dated
-article ignores a question's period.
+gives admits dated articles only, and so does one a question gives relative to today ("last
+week") in an archive that is mostly dated: there it means when things were published. Any other
+period read from a question also keeps the articles with no date: its words may be about the
+event rather than the paper ("sales in 2004", "growth this year" in a 2005 article), and an
+undated article cannot be ruled out. Its words are taken out of
+what is looked for only when dated articles fall in the period (there they say when it was
+published; elsewhere they are part of what is asked). A corpus without any dated article
+ignores a question's period.
 """
 
 import calendar
@@ -22,6 +25,8 @@ from service.prompts import load, render
 from service.time_words import read_time
 
 MAX_DAY = 99991231
+# An archive this much of which is dated reads a question's period as when things were published.
+MOSTLY_DATED = 0.5
 
 
 class TimeRange(BaseModel):
@@ -100,7 +105,7 @@ def scope_of(
         return scope, TimeRange(since=since, until=until, as_of=as_of, origin="request", undated_included=False)
     if words is None or (words.since is None and words.until is None) or span is None:
         return Scope(sources=sources or [], newest_first=newest), None
-    undated = not words.relative
+    undated = not (words.relative and index.dated_share() >= MOSTLY_DATED)
     scope = Scope(since=words.since, until=words.until, sources=sources or [], undated=undated, newest_first=newest)
     report = TimeRange(
         since=words.since,
@@ -149,3 +154,17 @@ def without_phrase(question: str, phrase: str) -> str:
         return question
     rest = f"{question[:at].rstrip()} {question[at + len(phrase) :].lstrip()}".strip()
     return re.sub(r"\s+([?.!,])", r"\1", rest)
+
+
+def dated_within(scope: Scope, index: CorpusIndex) -> bool:
+    """Whether any dated article was published within the scope's period."""
+    return bool(index.positions_within(*scope.days, scope.sources).size)
+
+
+def said_outside(scope: Scope, index: CorpusIndex) -> bool:
+    """Whether a refusal should add that no dated article is from the period searched (the
+    undated ones were searched and none answered): in an archive that is mostly dated, where
+    a period means when things were published."""
+    if not scope.dated or not scope.undated or dated_within(scope, index):
+        return False
+    return index.dated_share() >= MOSTLY_DATED

@@ -144,9 +144,9 @@ def test_a_period_in_the_question_is_resolved_against_as_of(client: httpx.Client
         "undated_included": False,
     }
     assert body["answered"] and body["citations"][0]["source"] == "archive.jsonl/3"
-    later = ask(client, "How many ships waited offshore last week?", as_of="2023-06-01")
+    later = ask(client, "What did the lighthouse keeper say last week?", as_of="2023-06-01")
     assert not later["answered"] and not later["citations"]
-    assert "none was published between 22 May 2023 and 28 May 2023" in later["answer"]
+    assert later["answer"].endswith("none was published between 22 May 2023 and 28 May 2023.")
     # A calendar period may be the event's: articles without a date are searched too.
     veto = ask(client, "What did Stoltenberg say about Russia's veto in 2022?")
     assert veto["time_range"]["undated_included"] and veto["answered"]
