@@ -186,9 +186,10 @@ def evaluate_configured(
         )
     embedder = MiniLMEmbedding.configured(settings.store)
     targets: list[Target]
-    library = SourceLibrary(settings.store.corpus_dir)
     if url:
-        targets, target_name = [HttpTarget(url)], url
+        service = HttpTarget(url)
+        targets, target_name = [service], url
+        library = SourceLibrary(settings.store.corpus_dir, normalised=service.article_text)
     else:
         store = UnitStore(settings)
         run_ingest(settings, store, lambda: embedder, progress=False)

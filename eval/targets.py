@@ -6,12 +6,13 @@ response as a dict plus the time it took; nothing here judges the answer.
 
 import time
 from typing import Protocol
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
 
 from service.pipeline import Pipeline
-from service.schemas import AskRequest
+from service.schemas import SOURCE_PAGE_MAX_LINES, AskRequest
 
 
 class Answered(BaseModel):
@@ -56,3 +57,11 @@ class HttpTarget:
         if reply.status_code != 200:
             raise RuntimeError(f"{self.client.base_url}/api/ask answered {reply.status_code}: {reply.text[:200]}")
         return Answered(response=reply.json(), latency_ms=latency)
+
+    def article_text(self, source: str) -> str | None:
+        """The normalised text of an article that is no .txt file, as the service serves it (its
+        lines are one paragraph each, joined by line breaks), for checking citations into it."""
+        reply = self.client.get(f"/api/sources/{quote(source)}", params={"limit": SOURCE_PAGE_MAX_LINES})
+        if reply.status_code != 200:
+            return None
+        return "".join(f"{line['text']}\n" for line in reply.json()["lines"])

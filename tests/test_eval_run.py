@@ -10,11 +10,14 @@ from eval.golden import DEFAULT_SET, load_set
 from eval.peer import PeerTarget
 from eval.targets import HttpTarget, InProcessTarget
 from ingest.embedder import MiniLMEmbedding
+from ingest.job import run_ingest
 from ingest.settings import Settings
+from ingest.store import UnitStore
+from service.app import create_app
 from service.pipeline import Pipeline
 from service.sources import SourceLibrary
 from service.support import SupportJudge
-from tests.conftest import CORPUS, REPO, citeline, cli_env, make_settings
+from tests.conftest import CORPUS, REPO, citeline, cli_env, make_settings, serve
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +112,15 @@ def test_articles_and_time_sets(
     assert ours["citation_validity"] == 1.0 and ours["markers_resolved"] == 1.0
     assert ours["unanswerable_refused"] == 1.0, "a period without articles, a false premise: refused"
     assert ours["time_accuracy"] >= floor and ours["accuracy"] >= floor and ours["no_wrong_citation"] >= floor - 0.2
+
+
+def test_url_mode_checks_citations_into_normalised_articles(embedder: MiniLMEmbedding, tmp_path: Path) -> None:
+    """Against a running service, a citation into a web page or a JSON record is checked against
+    the normalised text the service serves, as in-process runs check it against the index."""
+    settings = make_settings(tmp_path, REPO / "eval" / "corpus" / "news")
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    path = DEFAULT_SET.parent / "news.jsonl"
+    with serve(create_app(Pipeline(settings, UnitStore(settings), embedder))) as url:
+        _, summary = run.evaluate_configured(settings, path, url, False, tmp_path / "reports", False)
+    ours = summary.systems["citeline"]
+    assert ours["citation_validity"] == 1.0 and ours["gold_citation_recall"] >= 0.7
