@@ -9,12 +9,12 @@ import shutil
 import time
 from pathlib import Path
 
-from ingest.corpus import UnreadableSource, list_sources, read_article
+from ingest.corpus import UnreadableSource, list_sources, read_bytes
+from ingest.documents import read_documents
 from ingest.embedder import MiniLMEmbedding
 from ingest.job import GROUP_UNITS, run_ingest
 from ingest.settings import Settings
 from ingest.store import UnitStore
-from ingest.units import split_article
 
 RAW_SAMPLE = 4 * GROUP_UNITS
 
@@ -24,7 +24,8 @@ def raw_throughput(corpus: Path, embedder: MiniLMEmbedding) -> dict[str, float]:
     units = []
     for file in list_sources(corpus):
         try:
-            units.extend(split_article(read_article(file.path, file.source)))
+            documents, _ = read_documents(read_bytes(file.path, file.source), file.source)
+            units.extend(unit for document in documents for unit in document.units())
         except UnreadableSource:
             continue
     texts = [u.retrieval_text() for u in random.Random(1).sample(units, min(RAW_SAMPLE, len(units)))]

@@ -190,7 +190,8 @@ def _ingest_child(spec: dict[str, Any]) -> dict[str, Any]:
     for name, method in (
         ("chroma_write_s", "upsert"),
         ("manifest_s", "put_file_records"),
-        ("manifest_s", "delete_sources"),
+        ("manifest_s", "delete_files"),
+        ("manifest_s", "put_articles"),
         ("manifest_s", "file_records"),
     ):
         setattr(store, method, clock.timed(name, getattr(store, method)))

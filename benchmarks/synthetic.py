@@ -24,7 +24,8 @@ from benchmarks.workload import bbc_corpus
 
 SEED = 14  # issue #14
 FOLDER_FILES = 1000
-MANIFEST = "synthetic.json"
+# Hidden: ingest reads .json files as articles and skips hidden ones.
+MANIFEST = ".synthetic.json"
 
 
 @dataclass(frozen=True)
