@@ -17,10 +17,15 @@ from pathlib import Path
 
 from ingest import corpus_index, lexical
 from ingest.store import StoredArticle, StoreUnavailable, UnitStore
-from ingest.units import Unit
+from ingest.units import SCHEMA_VERSION, Unit
 
 POINTER = "current"
 KEEP = 2
+# What a generation's folder holds: bumped when its tables change. With the units' schema, it
+# is written in each folder; one written by another version is not opened (a service says to run
+# ingest, which rebuilds it), so an upgrade never reads tables it does not know.
+FORMAT = 2
+VERSION_FILE = "version"
 
 
 class IndexMissing(StoreUnavailable):
@@ -32,12 +37,21 @@ def folder(root: Path, generation: int) -> Path:
 
 
 def current(root: Path) -> int | None:
-    """The generation the pointer names, None when there is none (or its folder is gone)."""
+    """The generation the pointer names, None when there is none (or its folder is gone, or was
+    written by another version of citeline)."""
     try:
         generation = int((root / POINTER).read_text(encoding="ascii").strip())
     except (OSError, ValueError):
         return None
-    return generation if (folder(root, generation) / corpus_index.FILE).is_file() else None
+    try:
+        written = (folder(root, generation) / VERSION_FILE).read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+    return generation if written == version() else None
+
+
+def version() -> str:
+    return f"units {SCHEMA_VERSION}, index {FORMAT}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,7 @@ def build(store: UnitStore, root: Path, generation: int, change: Change | None =
             corpus_index.write(units, db, articles)
         db.close()
         lexical.write([u.retrieval_text() for u in units], scratch)
+        (scratch / VERSION_FILE).write_text(f"{version()}\n", encoding="ascii")
         final = folder(root, generation)
         if final.exists():  # left by a run killed before it moved the pointer
             shutil.rmtree(final)
@@ -107,7 +122,8 @@ def open_current(root: Path, store: UnitStore) -> tuple[int, corpus_index.Corpus
         return generation, corpus_index.CorpusIndex.open(folder(root, generation))
     if store.count():
         raise IndexMissing(
-            f"no index in {root} for the {store.count()} units in Chroma: run `citeline ingest` "
-            "(it builds the index), or set CITELINE_INDEX_DIR to the folder ingest wrote"
+            f"no index in {root} for the {store.count()} units in Chroma (or one built by another version "
+            "of citeline): run `citeline ingest` (it builds the index), or set CITELINE_INDEX_DIR to the "
+            "folder ingest wrote"
         )
     return 0, corpus_index.CorpusIndex.in_memory([])

@@ -150,7 +150,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         for piece in stream_pieces(response.answer):
             yield ServerSentEvent(event="delta", data={"text": piece})
             await asyncio.sleep(STREAM_PAUSE_S)
-        yield ServerSentEvent(event="done", data=response.model_dump())
+        yield ServerSentEvent(event="done", data=response.model_dump(mode="json"))
 
     @app.get(
         "/api/conversations/{conversation_id}", response_model=Conversation, responses=ERROR_RESPONSES, tags=["answers"]

@@ -248,3 +248,13 @@ def test_a_page_saved_in_another_charset_is_read_in_it() -> None:
     )
     (document,), _ = read_documents(page.encode("cp1252"), "cafe.html")
     assert "The café served crème brûlée to ‘every’ guest on Sunday." in document.article.text.splitlines()
+
+
+def test_the_stream_takes_restrictions_and_reports_the_period(client: httpx.Client) -> None:
+    body = {"question": "How many ships waited offshore?", "since": "2023-03-01", "until": "2023-03-31"}
+    with client.stream("POST", "/api/ask/stream", json=body) as response:
+        assert response.status_code == 200
+        events = [json.loads(line[len("data: ") :]) for line in response.iter_lines() if line.startswith("data: ")]
+    done = events[-1]
+    assert done["answered"] and done["time_range"]["since"] == "2023-03-01"
+    assert done["citations"][0]["published"] == "2023-03-17T09:00:00+00:00"

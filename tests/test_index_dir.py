@@ -131,3 +131,23 @@ def test_a_small_change_builds_the_next_generation_from_the_last(tmp_path: Path,
         }
     )
     assert built.article_text("extra.json") == whole.article_text("extra.json")
+
+
+def test_a_generation_of_another_version_is_not_opened_and_ingest_rebuilds_it(
+    tmp_path: Path, embedder: MiniLMEmbedding
+) -> None:
+    """After an upgrade, a service does not read tables it does not know: it says to ingest."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = make_settings(tmp_path, corpus)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    root = settings.store.index_path
+    generation = index_dir.current(root)
+    (index_dir.folder(root, generation) / index_dir.VERSION_FILE).write_text("units 9, index 1\n", encoding="ascii")
+    assert index_dir.current(root) is None
+    with pytest.raises(index_dir.IndexMissing, match="another version of citeline"):
+        index_dir.open_current(root, UnitStore(settings))
+    report = run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    assert not report.changed and report.index_built
+    assert index_dir.current(root) == generation
+    assert len(index_dir.open_current(root, UnitStore(settings))[1]) == UnitStore(settings).count()
