@@ -245,16 +245,14 @@ class CorpusIndex:
         """Positions (in the BM25 index) of the units published within the days given (0 =
         open; `undated` admits units of no date too) and, when `sources` are named, from
         those articles alone; sorted."""
-        conditions, params = [], []
-        if since_day or until_day:
-            period = "published_day BETWEEN ? AND ?"
-            conditions.append(f"({period} OR published_day = 0)" if undated else period)
-            params += [max(since_day, 1), until_day or 99999999]
-        if sources:
-            conditions.append(f"source IN ({','.join('?' * len(sources))})")
-            params += list(sources)
-        sql = "SELECT rowid - 1 FROM units WHERE " + (" AND ".join(conditions) or "1") + " ORDER BY rowid"
-        return np.array([p for (p,) in self._rows(sql, params)], dtype=np.int64)
+        where, params = _within(since_day, until_day, sources, undated)
+        rows = self._rows(f"SELECT rowid - 1 FROM units WHERE {where} ORDER BY rowid", params)
+        return np.array([p for (p,) in rows], dtype=np.int64)
+
+    def count_within(self, since_day: int, until_day: int, sources: Sequence[str] = (), undated: bool = False) -> int:
+        """How many units `positions_within` would give."""
+        where, params = _within(since_day, until_day, sources, undated)
+        return int(self._one(f"SELECT count(*) FROM units WHERE {where}", params) or 0)  # type: ignore[call-overload]
 
     def preceding(self, unit: Unit) -> Unit | None:
         """The sentence before this one on its line, so an answer can quote a statement whole."""
@@ -305,3 +303,16 @@ class CorpusIndex:
         return {
             label for (label,) in self._rows(f"SELECT label FROM source_speakers WHERE source IN ({marks})", wanted)
         }
+
+
+def _within(since_day: int, until_day: int, sources: Sequence[str], undated: bool) -> tuple[str, list[object]]:
+    """The SQL condition on units for a period of publication days and named articles."""
+    conditions, params = [], []
+    if since_day or until_day:
+        period = "published_day BETWEEN ? AND ?"
+        conditions.append(f"({period} OR published_day = 0)" if undated else period)
+        params += [max(since_day, 1), until_day or 99999999]
+    if sources:
+        conditions.append(f"source IN ({','.join('?' * len(sources))})")
+        params += list(sources)
+    return " AND ".join(conditions) or "1", params

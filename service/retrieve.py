@@ -14,6 +14,8 @@ Summing, as RRF intends, was measured: seeds accuracy up, but the BBC-scale dev 
 the BBC-scale gate missed, so the fusion the selector was fitted on stays.)
 """
 
+import math
+
 import httpx
 import numpy as np
 from chromadb.errors import ChromaError
@@ -29,6 +31,8 @@ from service.scope import Scope
 # Each leg returns this many candidates before fusion: enough that a unit ranked low by one
 # leg but high by the other survives.
 LEG_DEPTH = 40
+# A scope that admits at least this share of the units is applied after the search, not inside it.
+WIDE_SCOPE = 0.5
 
 
 class Candidate(BaseModel):
@@ -60,18 +64,31 @@ class HybridRetriever:
         """The `top_k` units for the question, among those `scope` admits."""
         if self.lexical is None:
             raise IndexEmpty("the index is empty: run `citeline ingest` first")
-        allowed = None
-        if scope is not None and scope.restricted:
-            allowed = self.index.positions_within(*scope.days, scope.sources, scope.undated)
-            if not allowed.size:
+        scope = scope or Scope()
+        allowed, where, depth, wide = None, None, min(LEG_DEPTH, len(self.index)), False
+        if scope.restricted:
+            admitted = self.index.count_within(*scope.days, scope.sources, scope.undated)
+            if not admitted:
                 return []
-        depth = min(LEG_DEPTH, len(self.index) if allowed is None else len(allowed))
+            share = admitted / len(self.index)
+            if share < WIDE_SCOPE:  # both legs search inside the scope
+                allowed, where = self.index.positions_within(*scope.days, scope.sources, scope.undated), scope.where()
+                depth = min(LEG_DEPTH, admitted)
+            else:
+                # Most units are in it (a period in a mostly undated archive): a Chroma filter that
+                # admits nearly every unit costs more than looking a little further and dropping
+                # what is outside (measured: p95 218 ms against 24 on the BBC set).
+                depth, wide = min(len(self.index), math.ceil(LEG_DEPTH / share)), True
         lexical = self.index.units_at(self.lexical.top(text, depth, allowed))
         try:
-            nearest = self.store.nearest(query_vector, depth, scope.where() if scope else None)
+            nearest = self.store.nearest(query_vector, depth, where)
             similarity = dict(nearest)
             fused = fuse([[unit_id for unit_id, _ in nearest], [u.id for u in lexical]])
-            if not (scope and scope.sources):  # named articles are answered from, copies or not
+            known = {u.id: u for u in lexical}
+            if wide:
+                known |= self.index.units([unit_id for unit_id in fused if unit_id not in known])
+                fused = [unit_id for unit_id in fused if unit_id in known and scope.admits(known[unit_id])]
+            if not scope.sources:  # named articles are answered from, copies or not
                 copies = self.index.copies_among(source_of(unit_id) for unit_id in fused)
                 fused = [unit_id for unit_id in fused if source_of(unit_id) not in copies]
             fused = fused[:top_k]
@@ -82,7 +99,6 @@ class HybridRetriever:
             raise StoreUnavailable(f"Chroma did not answer: {exc}") from exc
         for unit_id, vector in vectors.items():
             similarity[unit_id] = float(np.asarray(vector, dtype=np.float32) @ query_vector)
-        known = {u.id: u for u in lexical}
         units = known | self.index.units([unit_id for unit_id in fused if unit_id not in known])
         return [
             Candidate(unit=units[unit_id], similarity=similarity[unit_id])

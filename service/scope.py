@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from ingest.article_meta import day_number as published_day
 from ingest.corpus_index import CorpusIndex
+from ingest.units import Unit
 from service.prompts import load, render
 from service.time_words import read_time
 
@@ -58,6 +59,17 @@ class Scope(BaseModel):
     @property
     def restricted(self) -> bool:
         return self.dated or bool(self.sources)
+
+    def admits(self, unit: Unit) -> bool:
+        """Whether the unit is inside this scope (what `where` asks Chroma)."""
+        if self.sources and unit.source not in self.sources:
+            return False
+        if not self.dated:
+            return True
+        if not unit.published_day:
+            return self.undated
+        since, until = self.days
+        return unit.published_day >= since and (not until or unit.published_day <= until)
 
     def where(self) -> dict[str, object] | None:
         """The same restriction as a Chroma `where` filter on the units' metadata."""

@@ -86,3 +86,15 @@ def test_periods_and_questions_read_as_sentences() -> None:
     assert period(date(2022, 1, 12), date(2022, 1, 12)) == "on 12 January 2022"
     assert period(None, date(2022, 1, 12)) == "up to 12 January 2022"
     assert without_phrase("What did he say last week?", "last week") == "What did he say?"
+
+
+def test_a_scope_admits_what_its_filter_admits() -> None:
+    from tests.conftest import hand_made_unit
+
+    unit = hand_made_unit("Text.", [], "a.json", 3, "T")
+    dated = unit.model_copy(update={"published_day": 20220113})
+    january = Scope(since=date(2022, 1, 1), until=date(2022, 1, 31), undated=False)
+    assert january.admits(dated) and not january.admits(unit)
+    assert Scope(since=date(2022, 1, 1), until=date(2022, 1, 31)).admits(unit)
+    assert not Scope(since=date(2022, 2, 1)).admits(dated)
+    assert not Scope(sources=["b.json"]).admits(dated) and Scope(sources=["a.json"]).admits(dated)
