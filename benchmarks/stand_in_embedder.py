@@ -19,16 +19,15 @@ import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from ingest.embedder import DIMENSIONS
+from ingest.embedder import DIMENSIONS, ArrayEmbedding
 
 MODEL_ID = "stand-in-word-hashing-384 (benchmark instrument, not a model)"
 WORD = re.compile(r"\w+")
 
 
-class StandInEmbedder(BaseEmbedding):
+class StandInEmbedder(ArrayEmbedding):
     """Deterministic word-hashing vectors for benchmarks only; see the module docstring."""
 
     _slots: dict[str, int] = PrivateAttr(default_factory=dict)
@@ -83,15 +82,3 @@ class StandInEmbedder(BaseEmbedding):
         vectors[empty, 0] = 1.0
         norms[empty] = 1.0
         return vectors / norms
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self.embed([query])[0].tolist()
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed(texts).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)

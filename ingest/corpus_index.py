@@ -13,7 +13,7 @@ import queue
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -228,12 +228,15 @@ class CorpusIndex:
         sql = f"SELECT source FROM copies WHERE source IN ({marks}) AND canonical != source"
         return {s for (s,) in self._rows(sql, wanted)}
 
+    # A generation never changes: what every question asks of its articles is read once.
+    @cached_property
     def dated_share(self) -> float:
         """The share of articles with a publication date."""
         rows = self._rows("SELECT count(*), sum(published_day > 0) FROM articles")
         total, dated = rows[0] if rows else (0, 0)
         return (dated or 0) / total if total else 0.0
 
+    @cached_property
     def dated_span(self) -> tuple[int, int] | None:
         """The first and last publication days (YYYYMMDD) of the dated articles; None if none is."""
         rows = self._rows("SELECT min(published_day), max(published_day) FROM articles WHERE published_day > 0")

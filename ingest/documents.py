@@ -14,6 +14,8 @@ are cited in their normalised copy (ingest/normalised.py), which ingest keeps.
 
 from dataclasses import dataclass
 
+from trafilatura.utils import decode_file
+
 from ingest.article_meta import ArticleMeta, parse_published
 from ingest.corpus import ARTICLE_SUFFIXES, Article, UnreadableSource, decode, line_table
 from ingest.front_matter import front_matter
@@ -68,8 +70,6 @@ def page_text(data: bytes, file: str) -> str:
     except UnreadableSource:
         if not data.strip() or b"\x00" in data:
             raise
-        from trafilatura.utils import decode_file
-
         return str(decode_file(data))
 
 

@@ -105,7 +105,7 @@ def scope_of(
     sources: list[str] | None = None,
 ) -> tuple[Scope, TimeRange | None]:
     """The scope of one question and the period to report, if any."""
-    span = index.dated_span()
+    span = index.dated_span
 
     def covered(first: date, last: date) -> bool:
         return span is not None and span[0] <= day_number(last) and day_number(first) <= span[1]
@@ -117,7 +117,7 @@ def scope_of(
         return scope, TimeRange(since=since, until=until, as_of=as_of, origin="request", undated_included=False)
     if words is None or (words.since is None and words.until is None) or span is None:
         return Scope(sources=sources or [], newest_first=newest), None
-    undated = not (words.relative and index.dated_share() >= MOSTLY_DATED)
+    undated = not (words.relative and index.dated_share >= MOSTLY_DATED)
     scope = Scope(since=words.since, until=words.until, sources=sources or [], undated=undated, newest_first=newest)
     report = TimeRange(
         since=words.since,
@@ -149,7 +149,7 @@ def outside(scope: Scope, index: CorpusIndex) -> str:
     if not scope.dated:
         return load("sources_empty")
     asked = period(scope.since, scope.until)
-    span = index.dated_span()
+    span = index.dated_span
     if span is None:
         return render("period_no_dates", period=asked)
     first, last = (spoken(from_day_number(day)) for day in span)
@@ -179,4 +179,4 @@ def said_outside(scope: Scope, index: CorpusIndex) -> bool:
     a period means when things were published."""
     if not scope.dated or not scope.undated or dated_within(scope, index):
         return False
-    return index.dated_share() >= MOSTLY_DATED
+    return index.dated_share >= MOSTLY_DATED
