@@ -2,7 +2,6 @@
 
 import re
 
-from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
 from ingest.corpus_index import CorpusIndex
@@ -11,6 +10,7 @@ from ingest.text import (
     NAME_RUN,
     QUESTION_WORDS,
     STANCE_NOUNS,
+    STOPWORDS,
     TITLES,
     WORD,
     according_to,
@@ -65,7 +65,7 @@ def surname(name: str) -> str:
 
 
 LOWER_TITLES = {t.lower() for t in TITLES}
-COMMON = set(globals_helper.stopwords) | QUESTION_WORDS
+COMMON = STOPWORDS | QUESTION_WORDS
 
 
 def names(label: str, text: str) -> bool:
@@ -90,7 +90,7 @@ def names(label: str, text: str) -> bool:
                 and raw[i - 1][:1].isupper()
                 and before not in LOWER_TITLES
                 and before not in QUESTION_WORDS
-                and before not in globals_helper.stopwords
+                and before not in STOPWORDS
             )
             if not gives_name or not given or before == given:
                 return True

@@ -6,14 +6,15 @@ from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 import Stemmer
-from llama_index.core.utils import globals_helper
 
+from ingest.llama_static import english_stopwords
 from ingest.text.names import POSSESSIVE
 from ingest.text.wordlists import load, table
 
 WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
 # Words that shape a question but say nothing about its topic.
 QUESTION_WORDS = frozenset(load("question_words"))
+STOPWORDS = english_stopwords()
 _STEMMER = Stemmer.Stemmer("english")
 # Irregular past forms a stemmer cannot reach ("met" should find "meet").
 IRREGULAR = dict(table("irregular_verbs"))
@@ -34,7 +35,7 @@ def stem(word: str) -> str:
 
 
 def is_content(word: str) -> bool:
-    return word.isdigit() or (len(word) > 1 and word not in globals_helper.stopwords)
+    return word.isdigit() or (len(word) > 1 and word not in STOPWORDS)
 
 
 def content_stems(text: str) -> list[str]:
