@@ -386,7 +386,7 @@ def _store(spec: dict[str, Any]) -> Any:
 def _first_query_s(spec: dict[str, Any]) -> float:
     import numpy as np
 
-    from ingest.embedder import DIMENSIONS
+    from ingest.minilm import DIMENSIONS
 
     store = _store(spec)
     vector = np.full(DIMENSIONS, DIMENSIONS**-0.5, dtype=np.float32)

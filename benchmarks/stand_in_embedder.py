@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from pydantic import PrivateAttr
 
-from ingest.embedder import DIMENSIONS, ArrayEmbedding
+from ingest.embedder import ArrayEmbedding
+from ingest.minilm import DIMENSIONS
 
 MODEL_ID = "stand-in-word-hashing-384 (benchmark instrument, not a model)"
 WORD = re.compile(r"\w+")

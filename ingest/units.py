@@ -7,15 +7,19 @@ reader needs (title, nearest heading, speaker) travels beside it and is what ret
 import hashlib
 import json
 import re
+from typing import TYPE_CHECKING
 
-from llama_index.core.schema import MetadataMode, TextNode
-from llama_index.core.utils import globals_helper
 from pydantic import BaseModel
 
 from ingest.article_meta import ArticleMeta
 from ingest.corpus import Article
 from ingest.layout import line_roles, speaker_of_heading
 from ingest.text.speakers import SpeakerTracker
+
+# llama-index is imported where nodes are made and sentences split, at ingest: a service reads
+# units and never pays for its import (about a second of every start).
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
 
 # Bumped whenever what a unit is or how it is embedded changes: stored units of an older
 # schema are re-ingested. 6: a lone "\r" ends a line (files with old Mac line endings were
@@ -57,7 +61,9 @@ class Unit(BaseModel):
         """The speakers as retrieval and readers see them: "Tony Blair and Gordon Brown"."""
         return " and ".join(self.speakers)
 
-    def to_node(self) -> TextNode:
+    def to_node(self) -> "TextNode":
+        from llama_index.core.schema import TextNode
+
         metadata = {key: getattr(self, key) for key in CONTEXT_KEYS + LOCATION_KEYS + ARTICLE_KEYS}
         # Chroma's metadata are scalars: lists travel as JSON, beside what retrieval reads.
         for key in LIST_KEYS:
@@ -75,13 +81,17 @@ class Unit(BaseModel):
         )
 
     @classmethod
-    def from_node(cls, node: TextNode) -> "Unit":
+    def from_node(cls, node: "TextNode") -> "Unit":
+        from llama_index.core.schema import MetadataMode
+
         metadata = {key: value for key, value in node.metadata.items() if key != "speaker"}
         for key in LIST_KEYS:
             metadata[key] = json.loads(metadata.get(key) or "[]")
         return cls(id=node.node_id, text=node.get_content(MetadataMode.NONE), **metadata)
 
     def retrieval_text(self) -> str:
+        from llama_index.core.schema import MetadataMode
+
         return self.to_node().get_content(MetadataMode.EMBED)
 
 
@@ -97,6 +107,8 @@ def source_of(unit_id: str) -> str:
 
 def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
     """Sentence spans in `text` (as file offsets), trimmed of white space, long ones cut."""
+    from llama_index.core.utils import globals_helper
+
     spans: list[tuple[int, int]] = []
     for start, end in globals_helper.punkt_tokenizer.span_tokenize(text):
         # Punkt splits after abbreviations like "the U.S." even when a lower-case word

@@ -1,17 +1,20 @@
 """Follow-up condensing by the language model (CITELINE_CONDENSE=llm), with prompts/condense.txt.
 The deterministic rewrite (service/followup.py) is the default and the fallback."""
 
-from llama_index.core.llms import LLM
+from typing import TYPE_CHECKING
 
 from service.conversations import Turn
 from service.llm import chat
 from service.prompts import load, render
 
+if TYPE_CHECKING:  # llama-index is imported only once a model is made (service/llm.py)
+    from llama_index.core.llms import LLM
+
 # A condensed question much longer than this is the model rambling, not a question.
 MAX_CHARS = 400
 
 
-def condense(llm: LLM, question: str, history: list[Turn]) -> str:
+def condense(llm: "LLM", question: str, history: list[Turn]) -> str:
     """The model's standalone question, or "" when its reply is not usable as one."""
     lines = []
     for turn in history:

@@ -13,8 +13,8 @@ answer is given instead.
 import logging
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
-from llama_index.core.llms import LLM
 from pydantic import BaseModel
 
 from ingest.corpus_index import CorpusIndex
@@ -28,6 +28,9 @@ from service.question import Question
 from service.retrieve import Candidate
 from service.schemas import Citation
 from service.scope import spoken
+
+if TYPE_CHECKING:  # llama-index is imported only once a model is made (service/llm.py)
+    from llama_index.core.llms import LLM
 from service.scoring import Scored
 from service.support import SupportJudge
 from service.tokens import count
@@ -76,7 +79,7 @@ def sentences(text: str) -> list[str]:
 
 
 class GenerativeAnswerer:
-    def __init__(self, llm: LLM, settings: Settings, support: SupportJudge, fallback: Answerer) -> None:
+    def __init__(self, llm: "LLM", settings: Settings, support: SupportJudge, fallback: Answerer) -> None:
         self.llm = llm
         self.settings = settings
         self.support = support

@@ -1,17 +1,21 @@
 """The language model behind the `llm` answerer: any OpenAI-compatible server (vLLM, Ollama,
 llama.cpp's server, OpenAI) through llama-index's `OpenAILike`, with timeouts and retries."""
 
-from llama_index.core.base.llms.types import ChatMessage, MessageRole
-from llama_index.core.llms import LLM
+from typing import TYPE_CHECKING
 
 from ingest.settings import Settings
+
+# llama-index is imported when a model is made or spoken to, not by every service: a service
+# without a model never needs it, and its import is about a second of every start.
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
 
 
 class LLMUnavailable(Exception):
     """The model server cannot be reached, timed out, or failed."""
 
 
-def make_llm(settings: Settings) -> LLM:
+def make_llm(settings: Settings) -> "LLM":
     if settings.llm.provider == "llama-cpp":
         from service.local_model import LocalLlama, LocalModelMissing
 
@@ -46,8 +50,10 @@ def make_llm(settings: Settings) -> LLM:
     )
 
 
-def chat(llm: LLM, system: str, user: str) -> str:
+def chat(llm: "LLM", system: str, user: str) -> str:
     """One exchange; any failure of the model server becomes LLMUnavailable."""
+    from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
     messages = [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
     try:
         return (llm.chat(messages).message.content or "").strip()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from ingest import index_dir
 from ingest.corpus_index import CorpusIndex
-from ingest.embedder import MiniLMEmbedding
+from ingest.minilm import Embedder, MiniLM
 from ingest.settings import Settings
 from ingest.store import UnitStore
 from service.answerer import Answerer
@@ -56,7 +56,7 @@ class Pipeline:
         self,
         settings: Settings,
         store: UnitStore,
-        embedder: MiniLMEmbedding,
+        embedder: Embedder,
         conversations: ConversationStore | None = None,
     ) -> None:
         self.settings = settings
@@ -75,7 +75,7 @@ class Pipeline:
 
     @classmethod
     def load(cls, settings: Settings) -> "Pipeline":
-        embedder = MiniLMEmbedding.configured(settings.store)
+        embedder = MiniLM.configured(settings.store)
         return cls(settings, UnitStore(settings), embedder)
 
     def check_question(self, question: str) -> str:

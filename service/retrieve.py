@@ -22,8 +22,8 @@ from chromadb.errors import ChromaError
 from pydantic import BaseModel
 
 from ingest.corpus_index import CorpusIndex
-from ingest.embedder import MiniLMEmbedding
 from ingest.lexical import LexicalIndex
+from ingest.minilm import Embedder
 from ingest.store import StoreUnavailable, UnitStore
 from ingest.units import Unit, source_of
 from service.scope import Scope
@@ -51,7 +51,7 @@ def fuse(legs: list[list[str]]) -> list[str]:
 
 
 class HybridRetriever:
-    def __init__(self, store: UnitStore, index: CorpusIndex, embedder: MiniLMEmbedding) -> None:
+    def __init__(self, store: UnitStore, index: CorpusIndex, embedder: Embedder) -> None:
         self.store = store
         self.index = index
         self.embedder = embedder

@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from ingest.embedder import MiniLMEmbedding
+from ingest.minilm import Embedder
 from ingest.text import content_stems, covered, words
 from service.schemas import Citation
 from service.scope import spoken
@@ -36,7 +36,7 @@ def said_on(citation: Citation) -> str:
 
 
 class SupportJudge:
-    def __init__(self, embedder: MiniLMEmbedding) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
 
     def supports(self, claim: str, cited: list[Citation]) -> tuple[bool, str]:

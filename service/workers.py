@@ -17,7 +17,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.errors import AppImportError
 from uvicorn_worker import UvicornWorker
 
-from ingest.embedder import MiniLMEmbedding
+from ingest.minilm import Embedder, MiniLM
 from ingest.settings import Settings
 from ingest.store import StoreUnavailable, UnitStore
 from service.conversations import ConversationStoreError
@@ -34,7 +34,7 @@ class Worker(UvicornWorker):
 
 
 class Workers(BaseApplication):
-    def __init__(self, settings: Settings, embedder: MiniLMEmbedding, host: str, port: int, workers: int) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, host: str, port: int, workers: int) -> None:
         self.settings = settings
         self.embedder = embedder
         # uvicorn rewrites the client address from X-Forwarded-For only for the proxies the
@@ -86,7 +86,7 @@ def prepare_metrics_dir() -> str:
 
 def run(settings: Settings, host: str, port: int, workers: int) -> None:
     # One ONNX Runtime thread per worker: N workers keep N cores busy without contending.
-    embedder = MiniLMEmbedding(threads=1, embed_batch_size=settings.store.embed_batch_size)
+    embedder = MiniLM(threads=1, embed_batch_size=settings.store.embed_batch_size)
     embedder.embed(["warm up"])  # allocate the model's buffers before the fork, once
     gc.collect()
     gc.freeze()  # the collector would otherwise touch, and so copy, every shared object

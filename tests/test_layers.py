@@ -1,6 +1,8 @@
 """The data path runs one way: ingest <- service <- eval, and only the `citeline` command composes them."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,14 @@ def test_the_layer_check_sees_an_upward_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("import json\nfrom eval.golden import DEFAULT_SET\n", encoding="utf-8")
     assert imported_packages(module) == {"json", "eval"}
+
+
+def test_a_service_starts_without_llama_index_nltk_or_the_openai_client() -> None:
+    """What serving the extractive answerer imports: llama-index, nltk (with scipy) and the openai
+    client are about two seconds of every start, and ingest or an LLM preset alone needs them."""
+    probe = (
+        "import sys; import service.app, service.pipeline, service.workers, service.cli; "
+        "print(sorted(set(sys.modules) & {'llama_index.core', 'nltk', 'openai', 'sqlalchemy'}))"
+    )
+    found = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

@@ -11,7 +11,17 @@ The service uses this surface only (ingest's own attribution uses the modules di
 Word lists are data in `words/`, loaded once by wordlists.py.
 """
 
-from ingest.text.lexicon import QUESTION_WORDS, STOPWORDS, WORD, content_stems, covered, is_content, stem, topic_stems, words
+from ingest.text.lexicon import (
+    QUESTION_WORDS,
+    STOPWORDS,
+    WORD,
+    content_stems,
+    covered,
+    is_content,
+    stem,
+    topic_stems,
+    words,
+)
 from ingest.text.names import DAYS, MONTHS, NAME_RUN, TITLES, YEAR, is_institution, titled_names
 from ingest.text.quotes import closes_quote, holds_quotation, opens_with_quote, quote_open_after
 from ingest.text.speech import ASKING_VERBS, HEDGE, STANCE_NOUNS, STATEMENT, according_to
