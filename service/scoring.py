@@ -31,6 +31,7 @@ class Scored(BaseModel):
     article_coverage: float = 0.0  # the same, over the sentence's article as retrieved
     score: float
     own_words: bool  # spoken by the person the question asks about
+    has_expected: bool = False  # holds a value of the kind the question asks for (answer_type.py)
     rank: int = 0  # in the retriever's fused order
     answers: float = 0.0  # the selector's probability that it answers the question
     eligible: bool = True  # may answer at all (service/selector.py eligible)
@@ -96,7 +97,8 @@ def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -
         value = relevance(c.similarity, cov)
         if own:
             value += SPEAKER_BONUS
-        if answer_type.holds(question.expects, c.unit.text, question.text):
+        typed = answer_type.holds(question.expects, c.unit.text, question.text)
+        if typed:
             value += EVIDENCE_BONUS
         scored.append(
             Scored(
@@ -105,6 +107,7 @@ def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -
                 article_coverage=coverage(weights, articles[c.unit.source]),
                 score=value,
                 own_words=own,
+                has_expected=typed,
                 rank=rank,
             )
         )
@@ -134,11 +137,18 @@ def misses_the_names(s: Scored, question: Question) -> bool:
     return not any(covered(name, capitalised) for name in question.names)
 
 
+# Asked once per retrieved sentence, of the same question.
+@lru_cache(maxsize=1024)
+def beyond_names(topic: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
+    """The question's topic words that are not its names."""
+    return [t for t in topic if not any(covered(t, {n}) for n in names)]
+
+
 def only_names(s: Scored, question: Question) -> bool:
     """A sentence that shares only the names with "What is the capital of Australia?" (and not
     "capital") is about Australia, not an answer. A person's own words are exempt: who said
     them is the link."""
-    rest = [t for t in question.topic if not any(covered(t, {n}) for n in question.names)]
+    rest = beyond_names(tuple(question.topic), tuple(question.names))
     if s.own_words or not question.names or not rest:
         return False
     return not any(covered(t, present_stems(s.candidate)) for t in rest)
@@ -153,7 +163,7 @@ def signals(s: Scored, question: Question, relevance_rank: int) -> Signals:
         rank=s.rank,
         relevance_rank=relevance_rank,
         own_words=s.own_words,
-        has_expected=answer_type.holds(question.expects, unit.text, question.text),
+        has_expected=s.has_expected,
         wrong_year=contradicts_the_year(s, question),
         misses_names=misses_the_names(s, question),
         only_names=only_names(s, question),

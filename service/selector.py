@@ -18,7 +18,7 @@ The signals say what a careful reader checks, none of them about one question:
 import json
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -106,8 +106,13 @@ def model() -> Model:
 def asks_outcome(question: Question) -> bool:
     """A question about what happened: asked in the past tense, not itself about an expectation,
     nor about what someone (a person or a body) said, whose words may well be expectations."""
-    speech = question.asks_speech or bool(question.voice)
-    return bool(OUTCOME.search(question.text)) and not HEDGE.search(question.text) and not speech
+    return _past_not_hedged(question.text) and not (question.asks_speech or question.voice)
+
+
+# Asked for every retrieved sentence, of the same question.
+@lru_cache(maxsize=1024)
+def _past_not_hedged(text: str) -> bool:
+    return bool(OUTCOME.search(text)) and not HEDGE.search(text)
 
 
 # A sentence at least half as likely as an answer is close enough to show beside one: as a
