@@ -32,6 +32,9 @@ ARGS = [
     "--disable-quic",
 ]
 MEMBERSHIP = "What did Stoltenberg say about Ukraine's membership?"
+# An answer waits on a service sharing two cores with the browser and the other tests: wait as
+# long as for page actions (15 s), not `expect`'s 5 s, which a loaded machine has exceeded.
+sync_api.expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")
