@@ -117,11 +117,16 @@ def score(question: Question, candidates: list[Candidate], index: CorpusIndex) -
 YEAR = re.compile(YEAR_PATTERN)
 
 
+@lru_cache(maxsize=16384)
+def years_in(text: str) -> frozenset[str]:
+    return frozenset(YEAR.findall(text))
+
+
 def contradicts_the_year(s: Scored, question: Question) -> bool:
     """A sentence about other years does not answer a question about one ("the 2018 World
     Cup" is not the one "in 1991 and 1999"); a sentence that names no year may."""
-    asked = set(YEAR.findall(question.text))
-    stated = set(YEAR.findall(s.candidate.unit.text))
+    asked = years_in(question.text)
+    stated = years_in(s.candidate.unit.text)
     return bool(asked and stated and not asked & stated)
 
 
@@ -132,9 +137,14 @@ def misses_the_names(s: Scored, question: Question) -> bool:
     if not question.names:
         return False
     unit = s.candidate.unit
-    context = f"{unit.title} {unit.heading} {unit.speaker} {unit.text}"
-    capitalised = {stem(w.lower()) for w in WORD.findall(context) if w[:1].isupper()}
+    capitalised = capitalised_stems(f"{unit.title} {unit.heading} {unit.speaker} {unit.text}")
     return not any(covered(name, capitalised) for name in question.names)
+
+
+# Popular sentences come back for question after question, as for stems_of.
+@lru_cache(maxsize=16384)
+def capitalised_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w.lower()) for w in WORD.findall(text) if w[:1].isupper())
 
 
 # Asked once per retrieved sentence, of the same question.
