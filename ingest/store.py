@@ -175,11 +175,11 @@ class UnitStore:
     def upsert(self, units: Sequence[Unit], embeddings: np.ndarray) -> None:
         # llama-index's ChromaVectorStore.add() calls collection.add(), which fails or
         # duplicates when a crashed run is repeated; upsert with stable ids is idempotent.
+        # Imported here, not by a service that only reads (llama-index takes a second to import).
+        from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
         for begin in range(0, len(units), WRITE_BATCH):
             batch = units[begin : begin + WRITE_BATCH]
-            # Imported here, not by a service that only reads (llama-index takes a second to import).
-            from llama_index.core.vector_stores.utils import node_to_metadata_dict
-
             nodes = [u.to_node() for u in batch]
             self.units.upsert(
                 ids=[n.node_id for n in nodes],

@@ -149,9 +149,9 @@ def capitalised_stems(text: str) -> frozenset[str]:
 
 # Asked once per retrieved sentence, of the same question.
 @lru_cache(maxsize=1024)
-def beyond_names(topic: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
+def beyond_names(topic: tuple[str, ...], names: tuple[str, ...]) -> tuple[str, ...]:
     """The question's topic words that are not its names."""
-    return [t for t in topic if not any(covered(t, {n}) for n in names)]
+    return tuple(t for t in topic if not any(covered(t, {n}) for n in names))
 
 
 def only_names(s: Scored, question: Question) -> bool:
