@@ -24,6 +24,7 @@ from ingest.units import SCHEMA_VERSION, Unit
 
 # Chroma caps one write; stay well below it so a batch never fails for size alone.
 WRITE_BATCH = 2000
+READ_PAGE = 1000  # records per `get`: Chroma builds one SQL statement of a page's ids
 
 
 class StoreUnavailable(Exception):
@@ -94,9 +95,9 @@ class UnitStore:
 
     # --- manifest -------------------------------------------------------------------
     def file_records(self) -> dict[str, FileRecord]:
-        got = self.files.get(include=["metadatas"])
         return {
             source: FileRecord(source=source, **meta)  # type: ignore[arg-type]
+            for got in _pages(self.files, ["metadatas"])
             for source, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
         }
 
@@ -130,8 +131,8 @@ class UnitStore:
         self.meta.upsert(ids=["generation"], embeddings=[[1.0]], metadatas=[{"value": self.generation() + 1}])
 
     def drop_file_records(self, sources: Sequence[str]) -> None:
-        if sources:
-            self.files.delete(ids=list(sources))
+        for begin in range(0, len(sources), READ_PAGE):
+            self.files.delete(ids=list(sources[begin : begin + READ_PAGE]))
 
     # --- articles -------------------------------------------------------------------
     def put_articles(self, articles: Sequence[StoredArticle]) -> None:
@@ -152,10 +153,8 @@ class UnitStore:
                 ],
             )
 
-    def all_articles(self, page: int = 1000) -> Iterable[StoredArticle]:
-        total = self.articles.count()
-        for offset in range(0, total, page):
-            got = self.articles.get(include=["documents", "metadatas"], limit=page, offset=offset)
+    def all_articles(self) -> Iterable[StoredArticle]:
+        for got in _pages(self.articles, ["documents", "metadatas"]):
             for source, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
                 fields = dict(meta)
                 normalised = bool(fields.pop("normalised", False))
@@ -207,13 +206,10 @@ class UnitStore:
             return False
         return True
 
-    # Small pages: each page's JSON is decoded at once, and the peak stays as process memory.
-    def all_units(self, page: int = 1000) -> Iterable[Unit]:
+    def all_units(self) -> Iterable[Unit]:
         from llama_index.core.vector_stores.utils import metadata_dict_to_node  # as in upsert
 
-        total = self.units.count()
-        for offset in range(0, total, page):
-            got = self.units.get(include=["documents", "metadatas"], limit=page, offset=offset)
+        for got in _pages(self.units, ["documents", "metadatas"]):
             for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=False):
                 yield Unit.from_node(metadata_dict_to_node(meta, text=text))  # type: ignore[arg-type]
 
@@ -232,3 +228,11 @@ class UnitStore:
 
     def compatible(self, record: FileRecord) -> bool:
         return record.complete and record.schema == SCHEMA_VERSION
+
+
+def _pages(collection: Any, include: list[str]) -> Iterable[Any]:
+    """Every record of `collection`, READ_PAGE at a time: Chroma fails on one `get` of a large
+    collection ("too many SQL variables" at about 100,000 records), and small pages keep the
+    peak memory of decoding each one low."""
+    for offset in range(0, collection.count(), READ_PAGE):
+        yield collection.get(include=include, limit=READ_PAGE, offset=offset)
