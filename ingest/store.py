@@ -102,24 +102,24 @@ class UnitStore:
         }
 
     def put_file_records(self, records: Sequence[FileRecord]) -> None:
-        if not records:
-            return
-        self.files.upsert(
-            ids=[r.source for r in records],
-            embeddings=[[1.0]] * len(records),
-            metadatas=[
-                {
-                    "sha256": r.sha256,
-                    "size": r.size,
-                    "mtime_ns": r.mtime_ns,
-                    "units": r.units,
-                    "complete": r.complete,
-                    "schema": r.schema,
-                    "done": r.done,
-                }
-                for r in records
-            ],
-        )
+        for begin in range(0, len(records), WRITE_BATCH):
+            batch = records[begin : begin + WRITE_BATCH]
+            self.files.upsert(
+                ids=[r.source for r in batch],
+                embeddings=[[1.0]] * len(batch),
+                metadatas=[
+                    {
+                        "sha256": r.sha256,
+                        "size": r.size,
+                        "mtime_ns": r.mtime_ns,
+                        "units": r.units,
+                        "complete": r.complete,
+                        "schema": r.schema,
+                        "done": r.done,
+                    }
+                    for r in batch
+                ],
+            )
 
     # --- generation: bumped by every ingest that changes something, so that service processes
     # sharing this store know when to rebuild what they keep in memory.

@@ -15,7 +15,7 @@ import pytest
 from ingest.embedder import MiniLMEmbedding
 from ingest.job import GROUP_UNITS, run_ingest
 from ingest.settings import Settings
-from ingest.store import UnitStore
+from ingest.store import FileRecord, UnitStore
 from service.pipeline import Pipeline
 from service.schemas import AskRequest
 from tests.conftest import CORPUS, REPO, citeline, cli_env, make_settings
@@ -181,3 +181,18 @@ def test_files_renamed_while_ingesting_are_reported_or_ingested(tmp_path: Path, 
     clean = make_settings(tmp_path / "clean", corpus)
     run_ingest(clean, UnitStore(clean), lambda: embedder, progress=False)
     assert state(settings) == state(clean)
+
+
+def test_a_manifest_of_tens_of_thousands_of_files_is_read_and_replaced(tmp_path: Path) -> None:
+    # Beyond SQLite's 32,766 bound variables one Chroma `get` of the manifest failed, so every
+    # ingest of a 100,000-article archive after its first stopped before reading a file.
+    settings = make_settings(tmp_path, tmp_path / "corpus")
+    store = UnitStore(settings)
+    records = [
+        FileRecord(source=f"a{n:05d}.txt", sha256="0" * 64, size=1, mtime_ns=n, units=1, complete=True, schema=1)
+        for n in range(33_000)
+    ]
+    store.put_file_records(records)
+    assert store.file_records() == {r.source: r for r in records}
+    store.drop_file_records([r.source for r in records[:32_999]])
+    assert list(store.file_records()) == ["a32999.txt"]
