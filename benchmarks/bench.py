@@ -83,6 +83,8 @@ def main() -> None:
         "http_p99_20_ms": http_full["p99_ms"],
         "peer_http_p50_20_ms": peer_http["p50_ms"],
         "peer_http_p99_20_ms": peer_http["p99_ms"],
+        "http_cpu_ms_per_request": round(http_full["cpu_ms_per_request"], 2),
+        "peer_http_cpu_ms_per_request": round(peer_http["cpu_ms_per_request"], 2),
         "http_errors": http_full["errors"] + http_server["errors"] + http_one["errors"],
         "http_rps_20_one_worker": round(http_one["rps"], 1),
         "http_rps_20_chroma_server": round(http_server["rps"], 1),

@@ -45,7 +45,9 @@ def peer_http_run(corpus: str, port: int) -> dict[str, float | None]:
 
 
 def _load(service: RunningService, workers: int) -> dict[str, float | None]:
+    cpu_before = service.cpu_s()
     run = closed_loop(service.url, questions(), CLIENTS, QUESTIONS_PER_WORKER * workers)
+    cpu_ms = (service.cpu_s() - cpu_before) * 1000
     uss = service.worker_uss_mb()
     return {
         "cold_start_s": service.cold_start_s,
@@ -54,5 +56,7 @@ def _load(service: RunningService, workers: int) -> dict[str, float | None]:
         "p50_ms": percentile(run.times_ms["ask"], 50),
         "p99_ms": percentile(run.times_ms["ask"], 99),
         "rps": run.requests / run.wall_s,
+        # On cores the two services share with the client, throughput follows from this.
+        "cpu_ms_per_request": cpu_ms / max(run.requests, 1),
         "errors": len(run.errors),
     }

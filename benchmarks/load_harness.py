@@ -37,6 +37,11 @@ class RunningService:
         workers = self.process.children() or [self.process]
         return [worker.memory_full_info().uss / 2**20 for worker in workers]
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user and system) the service's processes have used so far."""
+        processes = [self.process, *self.process.children(recursive=True)]
+        return sum(sum(p.cpu_times()[:2]) for p in processes)
+
 
 @contextmanager
 def running_service(
