@@ -213,7 +213,10 @@ class ConversationStore(ABC):
                     turn.created,
                 ),
             )
-            db.execute(KEEP_LATEST, (conversation_id, conversation_id, self.max_turns))
+            # Numbers only grow, so a conversation numbered below the cap holds no turn too many:
+            # most turns skip a statement (a round trip to PostgreSQL).
+            if number >= self.max_turns:
+                db.execute(KEEP_LATEST, (conversation_id, conversation_id, self.max_turns))
         return number
 
     def give_feedback(
