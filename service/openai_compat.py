@@ -47,11 +47,19 @@ class ChatRequest(Restrictions):
     """An OpenAI chat request; `since`, `until`, `as_of` and `sources` may ride along as extra
     body fields (the SDK's `extra_body`)."""
 
-    model_config = ConfigDict(extra="allow", strict=True)  # temperature, top_p, …: accepted, not used
+    model_config = ConfigDict(extra="allow", strict=True)  # other OpenAI options: accepted, not used
 
+    # Any name is accepted (clients send their default); the reply names the model that answered.
     model: str = MODEL_ID
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
     stream: bool = False
+    # Sampling options do not apply to an extractive answer, but a wrong one is an error, as at
+    # OpenAI. Counts are whole numbers of any JSON spelling (5 or 5.0), never true or "5".
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, ge=0, le=1)
+    max_tokens: float | None = Field(None, ge=1, multiple_of=1)
+    max_completion_tokens: float | None = Field(None, ge=1, multiple_of=1)
+    n: float | None = Field(None, ge=1, le=1, description="One answer per request.")
 
 
 def content_of(response: AskResponse) -> str:
@@ -168,7 +176,7 @@ def router(pipeline: Pipeline) -> APIRouter:
                 "id": ident,
                 "object": "chat.completion",
                 "created": created,
-                "model": request.model,
+                "model": MODEL_ID,
                 "choices": [
                     {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
                 ],
@@ -181,7 +189,7 @@ def router(pipeline: Pipeline) -> APIRouter:
                 "id": ident,
                 "object": "chat.completion.chunk",
                 "created": created,
-                "model": request.model,
+                "model": MODEL_ID,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
                 **more,
             }

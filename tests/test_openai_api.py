@@ -122,3 +122,25 @@ def test_an_unpaired_surrogate_is_not_a_question(server: str) -> None:
     assert response.json()["choices"][0]["message"]["content"] == (
         "Please ask a question about the corpus (question must be valid Unicode text, without unpaired surrogates)."
     )
+
+
+def test_the_reply_names_the_model_that_answered(server: str) -> None:
+    """Whatever the client asked for (its default, or a name no encoder can write)."""
+    body = b'{"model": "\\ud800", "messages": [{"role": "user", "content": "What did Grushko say?"}]}'
+    headers = {"content-type": "application/json"}
+    plain = httpx.post(f"{server}/v1/chat/completions", content=body, headers=headers, timeout=60)
+    assert plain.status_code == 200 and plain.json()["model"] == "citeline"
+    streamed = body.replace(b'"messages"', b'"stream": true, "messages"')
+    with httpx.stream("POST", f"{server}/v1/chat/completions", content=streamed, headers=headers, timeout=60) as got:
+        events = [line for line in got.iter_lines() if line.startswith("data: ")]
+    assert events[-1] == "data: [DONE]" and all('"model": "citeline"' in e for e in events[:-1])
+
+
+@pytest.mark.parametrize(
+    ("option", "field"),
+    [({"temperature": "hot"}, "temperature"), ({"max_tokens": -1}, "max_tokens"), ({"n": 2}, "n")],
+)
+def test_a_wrong_sampling_option_is_a_422(server: str, option: dict, field: str) -> None:
+    body = {"model": "citeline", "messages": [{"role": "user", "content": "What did Grushko say?"}], **option}
+    response = httpx.post(f"{server}/v1/chat/completions", json=body, timeout=60)
+    assert response.status_code == 422 and response.json()["detail"].startswith(f"{field}:")
