@@ -9,11 +9,13 @@ from pathlib import Path
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from ingest.article_meta import ArticleMeta
 from ingest.store import StoreUnavailable
@@ -85,6 +87,8 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         # outside every middleware (no request id, headers, log or metric); the Guard limits bodies.
         docs_url=None,  # FastAPI's docs pages need a CDN and inline scripts: service/docs.py serves ours
         redoc_url=None,
+        # Starlette would redirect "/api/x/" to "/api/x" on the host the client's Host header names.
+        redirect_slashes=False,
     )
     app.state.pipeline = pipeline
     metrics = Metrics()
@@ -113,6 +117,12 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": describe_errors(exc.errors())})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "error parsing the body"
+            return JSONResponse(status_code=422, content={"detail": "the request body is not valid JSON: not UTF-8"})
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)
     async def known_or_unexpected(_: Request, exc: Exception) -> JSONResponse:

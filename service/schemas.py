@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from ingest.article_meta import ArticleMeta
 from ingest.units import Unit
-from service.question_text import VISIBLE_PATTERN
+from service.question_text import VISIBLE_PATTERN, visible
 from service.scope import TimeRange
 
 # Longer is not a question; the same limit for every deployment, so the schema can say it.
@@ -191,10 +191,12 @@ class FeedbackRequest(BaseModel):
         "(from 0 at the conversation's first turn)."
     )
     verdict: Verdict
-    note: Annotated[str, AfterValidator(str.strip)] = Field(
+    # Stored as questions are: without invisible characters (PostgreSQL cannot hold a NUL).
+    note: Annotated[str, AfterValidator(visible)] = Field(
         "",
         max_length=MAX_NOTE_CHARS,
-        description="Optional: what was wrong, or anything else (surrounding whitespace is dropped).",
+        description="Optional: what was wrong, or anything else (invisible characters are dropped and "
+        "whitespace is collapsed).",
     )
 
 
@@ -303,6 +305,8 @@ def describe_errors(errors: list) -> str:
             messages.append(QUESTION_MESSAGES[error["type"]].format(**error.get("ctx", {})))
         elif error.get("type") == "string_unicode":  # pydantic's wording speaks of "raw data"
             messages.append(f"{where} {UNICODE_RULE}")
+        elif not where and error.get("type") == "missing":
+            messages.append("the request body is empty: send a JSON object (content-type: application/json)")
         elif not where and error.get("type") in ("model_attributes_type", "dict_type"):
             messages.append("the request body must be a JSON object (content-type: application/json)")
         else:

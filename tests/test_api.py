@@ -148,9 +148,22 @@ def test_bad_requests_get_422_with_a_clear_message(http: httpx.Client, payload: 
     assert isinstance(detail, str) and message in detail
 
 
-def test_malformed_json_is_a_client_error(http: httpx.Client) -> None:
-    response = http.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
-    assert response.status_code == 422 and response.json()["detail"] == "the request body is not valid JSON"
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"{not json", "the request body is not valid JSON"),
+        (b'{"question": "\xff"}', "the request body is not valid JSON: not UTF-8"),
+        (b"", "the request body is empty: send a JSON object (content-type: application/json)"),
+    ],
+)
+def test_malformed_json_is_a_client_error(http: httpx.Client, body: bytes, detail: str) -> None:
+    response = http.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json() == {"detail": detail}
+
+
+def test_a_trailing_slash_is_not_redirected_to_the_host_a_client_names(http: httpx.Client) -> None:
+    response = http.get("/api/conversations/abc/", headers={"host": "evil.example"})
+    assert response.status_code == 404 and "location" not in response.headers
 
 
 def test_sources_endpoint(http: httpx.Client, ingested: Settings) -> None:

@@ -41,7 +41,9 @@ def test_a_verdict_is_stored_with_its_turn_and_the_latest_wins(http: httpx.Clien
     assert (first["turn"], follow["turn"]) == (0, 1)
 
     before = time.time()
-    stored = give(http, cid, 1, "not_helpful", note="  It quoted the wrong article. \n")
+    # Kept as questions are: no invisible characters (a NUL, which PostgreSQL cannot store, a
+    # bidi override), whitespace collapsed.
+    stored = give(http, cid, 1, "not_helpful", note="  It quoted\x00 the  wrong\u202e article. \n")
     assert stored.status_code == 200, stored.text
     body = stored.json()
     assert body | {"created": 0} == {
