@@ -21,6 +21,8 @@ def _pipeline(settings: Settings):  # noqa: ANN202 - imported lazily to keep `--
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_for(args)
+    if not _corpus_found(settings, "serve"):
+        return EXIT_ERROR
     host = args.host or settings.http.host
     port = args.port or settings.http.port
     workers = args.workers or settings.http.workers
@@ -98,6 +100,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from service.schemas import AskRequest, describe_errors
 
     settings = settings_for(args)
+    if not _corpus_found(settings, "ask"):
+        return EXIT_ERROR
     try:
         request = AskRequest(
             question=args.question,
@@ -127,6 +131,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         dated = f" ({c.published[:10]})" if c.published else ""
         print(f'  [{c.id}] {c.source}:{lines}{dated}  "{c.quote}"')
     return EXIT_OK
+
+
+def _corpus_found(settings: Settings, command: str) -> bool:
+    """Whether the corpus folder is there: without it no citation can be verified, and every
+    answer would be a refusal that blames the index."""
+    if settings.store.corpus_dir.is_dir():
+        return True
+    print(f"citeline {command}: corpus folder not found: {settings.store.corpus_dir}", file=sys.stderr)
+    return False
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:
@@ -168,7 +181,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     # Services and one-off questions read the embedded store; they may share it (see ingest/lock.py).
     serve = sub.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", help="default: CITELINE_HOST or 127.0.0.1")
-    serve.add_argument("--port", type=int, help="default: CITELINE_PORT or 8000")
+    serve.add_argument("--port", type=whole_number(1, 65535), metavar="1..65535", help="default: CITELINE_PORT or 8000")
     serve.add_argument(
         "--workers", type=whole_number(1, 64), metavar="1..64", help="processes (default: CITELINE_WORKERS or 1)"
     )

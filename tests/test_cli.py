@@ -43,6 +43,20 @@ def test_ask_rejects_an_empty_question_cleanly(ingested: Settings) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_missing_corpus_folder_stops_ask_and_serve(ingested: Settings, tmp_path: Path) -> None:
+    missing = tmp_path / "no-corpus"
+    for command in (("ask", "What did Grushko say?"), ("serve",)):
+        result = run_cli(ingested, *command, "--corpus", str(missing))
+        assert result.returncode == 1, result
+        assert result.stderr.strip() == f"citeline {command[0]}: corpus folder not found: {missing}"
+
+
+def test_a_port_outside_the_tcp_range_is_a_usage_error(ingested: Settings) -> None:
+    for port in ("0", "65536", "99999", "-1"):
+        result = run_cli(ingested, "serve", "--port", port)
+        assert result.returncode == 2 and "must be a whole number from 1 to 65535" in result.stderr
+
+
 def test_invalid_settings_are_reported_not_raised(ingested: Settings) -> None:
     env = {**os.environ, "CITELINE_TOP_K": "many"}
     result = citeline(env, "ask", "hi?", timeout=60)
