@@ -190,6 +190,9 @@ class UnitStore:
     def count(self) -> int:
         return self.units.count()
 
+    def article_count(self) -> int:
+        return self.articles.count()
+
     def check(self) -> None:
         """Raise StoreUnavailable when the embedded store's files have been removed."""
         if self.database is not None and not self.database.exists():

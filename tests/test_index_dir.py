@@ -133,6 +133,26 @@ def test_a_small_change_builds_the_next_generation_from_the_last(tmp_path: Path,
     assert built.article_text("extra.json") == whole.article_text("extra.json")
 
 
+def test_a_first_ingest_builds_what_chroma_holds_without_reading_it_back(
+    tmp_path: Path, embedder: MiniLMEmbedding
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "extra.json").write_text(
+        json.dumps({"title": "Talks resume", "text": "Diplomats said the talks would resume in March."}),
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path, corpus)
+    run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
+    root = settings.store.index_path
+    built = CorpusIndex.open(index_dir.folder(root, index_dir.current(root)))
+    index_dir.build(UnitStore(settings), tmp_path / "from-chroma", 1)
+    whole = CorpusIndex.open(index_dir.folder(tmp_path / "from-chroma", 1))
+    assert {u.id: u for u in built.every_unit()} == {u.id: u for u in whole.every_unit()}
+    by_source = {a.source: a for a in whole.every_article()}
+    assert {a.source: a for a in built.every_article()} == by_source and "extra.json" in by_source
+
+
 def test_a_generation_of_another_version_is_not_opened_and_ingest_rebuilds_it(
     tmp_path: Path, embedder: MiniLMEmbedding
 ) -> None:
