@@ -506,8 +506,9 @@ def project(rows: Sequence[dict[str, Any]], articles: int) -> dict[str, Any] | N
     """An ingest of `articles` synthetic articles on this machine, projected from the measured
     points: scanning, splitting and writing to Chroma at the largest point's rate per unit (the
     server's write rate held from 59,000 to 586,000 units); reading every unit back fitted as
-    a*n + b*n**2 (UnitStore.all_units pages with limit/offset, and Chroma's cost of a page grows
-    with its offset); the rest of the index build, and the peak memory, linear in units."""
+    a*n + b*n**2 (the measured read-backs paged with limit/offset, whose cost per page grows
+    with the offset; UnitStore.all_units reads a few files at a time since); the rest of the
+    index build, and the peak memory, linear in units."""
     measured = [r for r in rows if r.get("complete") and r["embedder"] == "stand-in" and ingest_rates(r)]
     if not measured:
         return None

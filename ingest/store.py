@@ -155,8 +155,9 @@ class UnitStore:
                 ],
             )
 
-    def all_articles(self) -> Iterable[StoredArticle]:
-        for got in self._by_file(self.articles, ["documents", "metadatas"], _articles_of):
+    def all_articles(self, files: Sequence[str] | None = None) -> Iterable[StoredArticle]:
+        """The articles of `files` (default: every file in the manifest)."""
+        for got in self._by_file(self.articles, ["documents", "metadatas"], _articles_of, files):
             for source, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
                 fields = dict(meta)
                 normalised = bool(fields.pop("normalised", False))
@@ -210,21 +211,26 @@ class UnitStore:
             return False
         return True
 
-    def all_units(self) -> Iterable[Unit]:
+    def all_units(self, files: Sequence[str] | None = None) -> Iterable[Unit]:
+        """The units of `files` (default: every file in the manifest)."""
         from llama_index.core.vector_stores.utils import metadata_dict_to_node  # as in upsert
 
-        for got in self._by_file(self.units, ["documents", "metadatas"], _units_of):
+        for got in self._by_file(self.units, ["documents", "metadatas"], _units_of, files):
             for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=False):
                 yield Unit.from_node(metadata_dict_to_node(meta, text=text))  # type: ignore[arg-type]
 
     def _by_file(
-        self, collection: Any, include: list[str], where: Callable[[list[str]], dict[str, Any]]
+        self,
+        collection: Any,
+        include: list[str],
+        where: Callable[[list[str]], dict[str, Any]],
+        files: Sequence[str] | None,
     ) -> Iterable[Any]:
         """What `collection` holds of every file in the manifest, a few files at a time, in file
         order. Not Chroma's offset paging over the whole collection: each page skips every record
         before it, so the read slows as it goes (at 586,000 units the last page took five times
         the first, and at two million the read-back was half an hour)."""
-        files = sorted(self.file_records())
+        files = sorted(self.file_records() if files is None else files)
         for begin in range(0, len(files), FILES_PER_READ):
             admits = where(files[begin : begin + FILES_PER_READ])
             for offset in itertools.count(0, READ_PAGE):  # a file may hold thousands of articles
