@@ -8,7 +8,6 @@ from pathlib import Path
 
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,6 +19,7 @@ from starlette.exceptions import HTTPException
 from ingest.article_meta import ArticleMeta
 from ingest.store import StoreUnavailable
 from service import docs, openai_compat
+from service.answer_queue import AnswerQueue
 from service.conversations import ConversationNotFound, ConversationStoreError, TurnNotFound
 from service.guard import Guard, RateLimit
 from service.llm import LLMUnavailable
@@ -44,6 +44,7 @@ from service.schemas import (
     describe_errors,
 )
 from service.sources import SourceNotFound, SourceTooLarge
+from service.worker_balance import BalanceConnections, WorkerLoads
 
 log = logging.getLogger("citeline")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -77,7 +78,7 @@ def stream_pieces(answer: str) -> list[str]:
     return ["".join(words[i : i + STREAM_WORDS]) for i in range(0, len(words), STREAM_WORDS)]
 
 
-def create_app(pipeline: Pipeline) -> FastAPI:
+def create_app(pipeline: Pipeline, worker_loads: WorkerLoads | None = None) -> FastAPI:
     settings = pipeline.settings
     app = FastAPI(
         title="citeline",
@@ -91,6 +92,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.pipeline = pipeline
+    queue = AnswerQueue()
     metrics = Metrics()
     # Added innermost first: requests pass RequestContext, then Guard, then CORS.
     if settings.http.cors_origins:
@@ -113,6 +115,8 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         frame_ancestors=settings.http.frame_ancestors,
     )
     app.add_middleware(RequestContext, metrics=metrics)
+    if worker_loads:  # one of `citeline serve --workers N`
+        app.add_middleware(BalanceConnections, loads=worker_loads)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -137,10 +141,10 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         app.add_exception_handler(kind, known_or_unexpected)
 
     @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES, tags=["answers"])
-    def ask(request: AskRequest, http: Request) -> AskResponse:
+    async def ask(request: AskRequest, http: Request) -> AskResponse:
         """Answer a question from the corpus; every sentence carries a verified citation.
         With a `conversation_id`, the question may lean on that conversation's earlier turns."""
-        response = pipeline.ask(request, http.state.owner)
+        response = await queue.answer(pipeline.ask, request, http.state.owner)
         metrics.answer(response)
         return response
 
@@ -149,7 +153,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
         """The same answer as Server-Sent Events: `delta` events with text, then one `done` event
         carrying the full response (as `/api/ask` returns it), or one `error` event."""
         try:
-            response = await run_in_threadpool(pipeline.ask, request, http.state.owner)
+            response = await queue.answer(pipeline.ask, request, http.state.owner)
         except Exception as exc:  # reported in-stream: the stream has already begun
             status, message = error_status(exc)
             if status == 500:
@@ -249,7 +253,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     def widget() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript")
 
-    app.include_router(openai_compat.router(pipeline))
+    app.include_router(openai_compat.router(pipeline, queue))
     docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from typing import Literal
 
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, format_sse_event
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.answer_queue import AnswerQueue
 from service.conversations import Turn
 from service.pipeline import InvalidQuestion, Pipeline, UnknownSources
 from service.schemas import ERROR_RESPONSES, MAX_QUESTION_CHARS, AskResponse, Restrictions, Verification
@@ -145,7 +145,7 @@ def extras(response: AskResponse) -> dict:
     }
 
 
-def router(pipeline: Pipeline) -> APIRouter:
+def router(pipeline: Pipeline, queue: AnswerQueue) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["OpenAI-compatible"], responses=ERROR_RESPONSES)
 
     @api.get("/models")
@@ -165,7 +165,7 @@ def router(pipeline: Pipeline) -> APIRouter:
     async def chat_completions(request: ChatRequest) -> dict | EventSourceResponse:
         """A chat completion whose content is the cited answer; `stream: true` for SSE chunks."""
         try:
-            response = await run_in_threadpool(answer_chat, pipeline, request)
+            response = await queue.answer(answer_chat, pipeline, request)
         except (InvalidQuestion, UnknownSources) as exc:
             # Chat clients show the reply to the user: say what to fix, as the assistant.
             response = invalid(str(exc))

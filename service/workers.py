@@ -5,7 +5,8 @@ together. The arbiter has imported the code and loaded the embedding model befor
 the workers share those pages with it copy-on-write instead of each holding its own copy (about
 350 MB); the corpus index and BM25 files are memory-mapped, shared through the page cache. What
 is not safe across a fork is opened by each worker after it: Chroma, the corpus index's SQLite
-file, the conversation database.
+file, the conversation database. Keep-alive clients are spread evenly over the workers
+(service/worker_balance.py).
 """
 
 import gc
@@ -21,6 +22,7 @@ from ingest.minilm import Embedder, MiniLM
 from ingest.settings import Settings
 from ingest.store import StoreUnavailable, UnitStore
 from service.conversations import ConversationStoreError
+from service.worker_balance import WorkerLoads
 
 # Prometheus counters of all workers, added up at /metrics (prometheus_client's multiprocess
 # mode reads this variable when it is first imported, so it is set before the service is).
@@ -37,6 +39,7 @@ class Workers(BaseApplication):
     def __init__(self, settings: Settings, embedder: Embedder, host: str, port: int, workers: int) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.loads = WorkerLoads(workers)
         # uvicorn rewrites the client address from X-Forwarded-For only for the proxies the
         # Guard trusts, and with none trusted, never.
         proxies = [str(network) for network in settings.http.trusted_proxies]
@@ -54,6 +57,8 @@ class Workers(BaseApplication):
             "loglevel": "info",
             # One socket per user in the home folder: a second service would take the first's.
             "control_socket_disable": True,
+            "pre_fork": self.loads.pre_fork,
+            "post_fork": self.loads.post_fork,
         }
         if settings.http.log_format == "json":
             from service.observability import json_logging_config
@@ -71,7 +76,7 @@ class Workers(BaseApplication):
         from service.pipeline import Pipeline
 
         try:
-            return create_app(Pipeline(self.settings, UnitStore(self.settings), self.embedder))
+            return create_app(Pipeline(self.settings, UnitStore(self.settings), self.embedder), self.loads)
         except (StoreUnavailable, ConversationStoreError) as exc:
             raise AppImportError(f"citeline serve: {exc}") from None
 

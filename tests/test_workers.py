@@ -8,8 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psutil
 
 from ingest.settings import Settings
+from service.worker_balance import WorkerLoads
 from tests.conftest import citeline, citeline_serve, cli_env
 
 QUESTION = "What did Stoltenberg say about Ukraine's membership?"
@@ -60,3 +62,54 @@ def test_workers_need_an_index_and_a_sane_count(ingested: Settings, tmp_path: Pa
     assert result.returncode == 1 and "run `citeline ingest`" in result.stderr and "Traceback" not in result.stderr
     result = citeline(cli_env(ingested), "serve", "--workers", "0")
     assert result.returncode == 2 and "whole number from 1 to 64" in result.stderr
+
+
+def connections_per_worker(pid: int, port: int) -> dict[int, int]:
+    held = lambda worker: psutil.Process(worker).net_connections("tcp")  # noqa: E731
+    return {
+        worker: sum(1 for c in held(worker) if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port)
+        for worker in workers_of(pid)
+    }
+
+
+def test_keep_alive_clients_are_spread_over_the_workers(ingested: Settings, tmp_path: Path) -> None:
+    env = cli_env(ingested, CITELINE_WORKERS="2", CITELINE_CONVERSATIONS_DB=str(tmp_path / "c.db"))
+    clients = [httpx.Client(timeout=120) for _ in range(12)]
+    with citeline_serve(env) as (url, pid):
+        wait_for(lambda: len(workers_of(pid)) == 2)
+        port = int(url.rsplit(":", 1)[1])
+        # One worker stopped: the twelve clients all connect to the other, as an unlucky start would.
+        stopped = min(workers_of(pid))
+        os.kill(stopped, signal.SIGSTOP)
+        try:
+            with ThreadPoolExecutor(12) as pool:
+                list(pool.map(lambda c: c.get(f"{url}/healthz"), clients))
+        finally:
+            os.kill(stopped, signal.SIGCONT)
+        assert connections_per_worker(pid, port)[stopped] == 0
+        # Under load the busier worker closes keep-alive connections until the counts are even.
+        done = 0
+
+        def ask_many(client: httpx.Client) -> None:
+            nonlocal done
+            for _ in range(25):
+                assert client.post(f"{url}/api/ask", json={"question": QUESTION}).status_code == 200
+                done += 1
+
+        with ThreadPoolExecutor(12) as pool:
+            running = [pool.submit(ask_many, client) for client in clients]
+            wait_for(lambda: done >= 150)
+            held = connections_per_worker(pid, port)
+            for future in running:
+                future.result()
+    for client in clients:
+        client.close()
+    assert min(held.values()) >= 3, held
+
+
+def test_the_busier_worker_is_the_one_with_two_requests_more() -> None:
+    loads = WorkerLoads(3)
+    loads.slot = 0
+    for counts, busier in (([1, 0, 0], False), ([2, 1, 0], True), ([2, 1, 1], False), ([5, 9, 3], True)):
+        loads.in_progress[:] = counts
+        assert loads.busier_than_another() is busier, counts
