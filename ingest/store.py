@@ -246,6 +246,16 @@ class UnitStore:
         got = self.units.query(query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]  # type: ignore[index]
 
+    def load_vectors(self) -> None:
+        """Have Chroma load the units' vector index now. It does so on a collection's first query
+        (0.2 s at BBC scale), and every question queued behind that first one would wait too."""
+        try:
+            got = self.units.get(limit=1, include=["embeddings"])
+            if got["ids"]:
+                self.units.query(query_embeddings=[got["embeddings"][0]], n_results=1, include=[])  # type: ignore[index]
+        except Exception as exc:  # a lost server: chromadb raises many types
+            raise StoreUnavailable(f"cannot read Chroma collection {self.units.name!r}: {exc}") from exc
+
     def embeddings_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if not ids:
             return {}

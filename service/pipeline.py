@@ -64,6 +64,7 @@ class Pipeline:
         self.embedder = embedder
         self.generation, index = index_dir.open_current(settings.store.index_path, store)
         self.retriever = HybridRetriever(store, index, embedder)
+        store.load_vectors()
         self._checked = time.monotonic()
         self._reloading = threading.Lock()
         self.library = SourceLibrary(
