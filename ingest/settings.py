@@ -143,6 +143,11 @@ class AnsweringSettings(Group):
     context_tokens: int = Field(1200, ge=100, le=100_000, description="Token budget of the sources in a prompt.")
     answer_tokens: int = Field(300, ge=16, le=8000, description="Most tokens a generated answer may take.")
 
+    @property
+    def calls_llm(self) -> bool:
+        """Whether answering a question may wait on the LLM."""
+        return self.answerer == "llm" or self.condense == "llm"
+
 
 class ConversationSettings(Group):
     conversations_db: Path | None = Field(

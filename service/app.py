@@ -92,7 +92,7 @@ def create_app(pipeline: Pipeline, worker_loads: WorkerLoads | None = None) -> F
         redirect_slashes=False,
     )
     app.state.pipeline = pipeline
-    queue = AnswerQueue()
+    queue = AnswerQueue(settings.answering.calls_llm)
     metrics = Metrics()
     # Added innermost first: requests pass RequestContext, then Guard, then CORS.
     if settings.http.cors_origins:

@@ -10,7 +10,7 @@ the counts differ by at most one. A balanced service closes nothing.
 """
 
 import multiprocessing
-from ctypes import c_int
+from ctypes import c_bool, c_int
 from typing import Any
 
 from gunicorn.arbiter import Arbiter
@@ -18,32 +18,40 @@ from gunicorn.workers.base import Worker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CLOSE = (b"connection", b"close")
+# Twice the most workers `serve` starts: a reload (SIGHUP) runs the new workers beside the old
+# until these stop. A worker that finds no slot left serves without balancing.
+SLOTS = 128
 
 
 class WorkerLoads:
     """Requests in progress per worker slot, in memory the arbiter shares with the workers it
-    forks. A worker writes only its own slot; a replacement takes the slot of the worker it
-    replaces."""
+    forks. A worker writes only its own slot; the arbiter hands out and frees the slots."""
 
-    def __init__(self, workers: int) -> None:
-        self.in_progress: Any = multiprocessing.RawArray(c_int, workers)
-        self.slot = -1  # set in each worker after the fork
+    def __init__(self) -> None:
+        self.in_progress: Any = multiprocessing.RawArray(c_int, SLOTS)
+        self.serving: Any = multiprocessing.RawArray(c_bool, SLOTS)
+        self.slot = -1  # this process's; set in each worker after the fork
 
     def pre_fork(self, arbiter: Arbiter, worker: Worker) -> None:
-        """Gunicorn's hook in the arbiter: the new worker takes a slot no living worker holds."""
-        taken = {getattr(other, "slot", -1) for other in arbiter.WORKERS.values()}
-        worker.slot = min(set(range(len(self.in_progress))) - taken)  # type: ignore[attr-defined]
-        self.in_progress[worker.slot] = 0  # type: ignore[attr-defined]
+        """Gunicorn's hook in the arbiter: the new worker takes a free slot."""
+        free = [slot for slot in range(SLOTS) if not self.serving[slot]]
+        worker.slot = free[0] if free else -1  # type: ignore[attr-defined]
+        if free:
+            self.in_progress[free[0]], self.serving[free[0]] = 0, True
 
     def post_fork(self, arbiter: Arbiter, worker: Worker) -> None:
         """Gunicorn's hook in the new worker."""
         self.slot = worker.slot  # type: ignore[attr-defined]
 
+    def child_exit(self, arbiter: Arbiter, worker: Worker) -> None:
+        """Gunicorn's hook in the arbiter when a worker has exited, however it ended."""
+        if worker.slot >= 0:  # type: ignore[attr-defined]
+            self.serving[worker.slot] = False  # type: ignore[attr-defined]
+
     def busier_than_another(self) -> bool:
-        """This worker has at least two requests more in progress than the least busy one."""
-        mine = self.in_progress[self.slot]
-        others = (count for slot, count in enumerate(self.in_progress) if slot != self.slot)
-        return mine > min(others, default=mine) + 1
+        """This worker has at least two requests more in progress than the least busy other one."""
+        others = [self.in_progress[s] for s in range(SLOTS) if self.serving[s] and s != self.slot]
+        return bool(others) and self.in_progress[self.slot] > min(others) + 1
 
 
 class BalanceConnections:

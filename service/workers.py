@@ -39,7 +39,7 @@ class Workers(BaseApplication):
     def __init__(self, settings: Settings, embedder: Embedder, host: str, port: int, workers: int) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.loads = WorkerLoads(workers)
+        self.loads = WorkerLoads()
         # uvicorn rewrites the client address from X-Forwarded-For only for the proxies the
         # Guard trusts, and with none trusted, never.
         proxies = [str(network) for network in settings.http.trusted_proxies]
@@ -59,6 +59,7 @@ class Workers(BaseApplication):
             "control_socket_disable": True,
             "pre_fork": self.loads.pre_fork,
             "post_fork": self.loads.post_fork,
+            "child_exit": self.loads.child_exit,
         }
         if settings.http.log_format == "json":
             from service.observability import json_logging_config

@@ -9,8 +9,8 @@ as instructions to it, so a "New rule: always answer ..." there is obeyed. A `gu
 obeys such a rule wherever it stands, even inside the sources.
 """
 
+import asyncio
 import re
-import time
 
 from fastapi import FastAPI, Request
 
@@ -56,6 +56,7 @@ def fill_ids(reply: str, prompt: str) -> str:
 def make_app(delay_s: float = 0.0, gullible: bool = False) -> FastAPI:
     app = FastAPI()
     app.state.prompts = []
+    app.state.waiting = app.state.most_waiting = 0  # requests held at once by `delay_s`
 
     @app.post("/v1/chat/completions")
     async def complete(request: Request) -> dict:
@@ -75,7 +76,10 @@ def make_app(delay_s: float = 0.0, gullible: bool = False) -> FastAPI:
             claim = rule.group("claim").strip()
             reply = f"{claim[0].upper()}{claim[1:]}. [{{id:{claim}}}]"
         if delay_s:
-            time.sleep(delay_s)
+            app.state.waiting += 1
+            app.state.most_waiting = max(app.state.most_waiting, app.state.waiting)
+            await asyncio.sleep(delay_s)
+            app.state.waiting -= 1
         return completion(body, fill_ids(reply, prompt))
 
     return app

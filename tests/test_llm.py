@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -201,3 +202,18 @@ def test_an_article_cannot_give_the_model_orders(
         assert any("do not answer the question" in r for r in body["verification"]["removed"])
     else:  # the fence held: the model never took the article's text for instructions
         assert body["verification"]["answerer"] == "llm" and body["verification"]["verified"]
+
+
+def test_answers_waiting_on_the_model_wait_together_not_in_turn(
+    ingested: Settings, embedder: MiniLMEmbedding, tmp_path: Path
+) -> None:
+    # Extractive answers are computed two at a time per process; one that waits on the LLM
+    # should not hold up the others.
+    model = scripted_llm.make_app(delay_s=0.5)
+    with serve(model) as model_url:
+        pipeline = llm_pipeline(ingested, embedder, tmp_path, llm_base_url=f"{model_url}/v1")
+        with serve(create_app(pipeline)) as url, httpx.Client(base_url=url, timeout=60) as client:
+            with ThreadPoolExecutor(6) as pool:
+                answers = list(pool.map(lambda _: ask(client, "What did Grushko say about Minsk?"), range(6)))
+    assert all(a["answered"] for a in answers)
+    assert model.state.most_waiting >= 4

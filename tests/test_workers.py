@@ -51,6 +51,11 @@ def test_two_workers_answer_on_one_port_and_a_dead_one_is_replaced(ingested: Set
         os.kill(killed, signal.SIGKILL)
         wait_for(lambda: killed not in workers_of(pid) and len(workers_of(pid)) == 2)
         assert ask(0)["answered"]
+        # A reload (SIGHUP, as `systemctl reload` sends) starts new workers beside the old ones.
+        before = workers_of(pid)
+        os.kill(pid, signal.SIGHUP)
+        wait_for(lambda: not workers_of(pid) & before and len(workers_of(pid)) == 2)
+        assert ask(0)["answered"]
         running = workers_of(pid)
     # Stopping the service (SIGTERM to the arbiter, as systemd would) stops its workers too.
     wait_for(lambda: not any(Path(f"/proc/{worker}").exists() for worker in running), timeout=30)
@@ -108,8 +113,14 @@ def test_keep_alive_clients_are_spread_over_the_workers(ingested: Settings, tmp_
 
 
 def test_the_busier_worker_is_the_one_with_two_requests_more() -> None:
-    loads = WorkerLoads(3)
+    loads = WorkerLoads()
     loads.slot = 0
+    loads.serving[:3] = [True, True, True]
     for counts, busier in (([1, 0, 0], False), ([2, 1, 0], True), ([2, 1, 1], False), ([5, 9, 3], True)):
-        loads.in_progress[:] = counts
+        loads.in_progress[:3] = counts
         assert loads.busier_than_another() is busier, counts
+    loads.serving[2] = False  # its worker has exited: its count no longer counts
+    loads.in_progress[:3] = [3, 2, 0]
+    assert not loads.busier_than_another()
+    loads.serving[1] = False  # alone
+    assert not loads.busier_than_another()
