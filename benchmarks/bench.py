@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import psutil
 
-from benchmarks.http_under_load import http_run, peer_http_run
+from benchmarks.http_under_load import http_run, side_by_side
 from benchmarks.ingest_speed import raw_throughput, timed_ingest
 from benchmarks.latency import ask_latency, peer_latency
 from benchmarks.paths import REPO, RESULTS, WORK
@@ -46,14 +46,12 @@ def main() -> None:
     at_two = ask_latency(two, embedder)
     at_full = ask_latency(full, embedder)
     by_size.append({"articles": ours["articles"], **at_full})
-    print("HTTP under load: citeline as the README recommends on this machine…", flush=True)
+    print("HTTP under load: citeline as the README recommends, and the peer, in turns…", flush=True)
     workers = os.cpu_count() or 1
-    http_full = http_run(full, port=8765, workers=workers)
+    http_full, peer_http = side_by_side(full, port=8765, workers=workers, peer_port=8770)
     http_server = http_run(full, port=8767, workers=workers, chroma_server_mode=True)
     http_one = http_run(full, port=8769)
     http_two = http_run(two, port=8766, workers=workers)
-    print("the peer over HTTP (it embeds the corpus first: minutes)…", flush=True)
-    peer_http = peer_http_run(str(corpus), port=8770)
     print("eval at scale…", flush=True)
     quality = quality_at_scale(full, embedder)
     print("peer…", flush=True)
@@ -79,6 +77,8 @@ def main() -> None:
         "http_rps_20": round(http_full["rps"], 1),
         "peer_http_rps_20": round(peer_http["rps"], 1),
         "http_rps_ratio": round(http_full["rps"] / peer_http["rps"], 2),
+        "http_rps_20_rounds": http_full["rounds"],
+        "peer_http_rps_20_rounds": peer_http["rounds"],
         "http_p50_20_ms": http_full["p50_ms"],
         "http_p99_20_ms": http_full["p99_ms"],
         "peer_http_p50_20_ms": peer_http["p50_ms"],
