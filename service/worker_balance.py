@@ -34,10 +34,10 @@ class WorkerLoads:
 
     def pre_fork(self, arbiter: Arbiter, worker: Worker) -> None:
         """Gunicorn's hook in the arbiter: the new worker takes a free slot."""
-        free = [slot for slot in range(SLOTS) if not self.serving[slot]]
-        worker.slot = free[0] if free else -1  # type: ignore[attr-defined]
-        if free:
-            self.in_progress[free[0]], self.serving[free[0]] = 0, True
+        slot = next((s for s in range(SLOTS) if not self.serving[s]), -1)
+        worker.slot = slot  # type: ignore[attr-defined]
+        if slot >= 0:
+            self.in_progress[slot], self.serving[slot] = 0, True
 
     def post_fork(self, arbiter: Arbiter, worker: Worker) -> None:
         """Gunicorn's hook in the new worker."""
