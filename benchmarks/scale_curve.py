@@ -195,7 +195,7 @@ def _ingest_child(spec: dict[str, Any]) -> dict[str, Any]:
         ("manifest_s", "file_records"),
     ):
         setattr(store, method, clock.timed(name, getattr(store, method)))
-    store.all_units = clock.timed_iter("read_back_s", store.all_units)  # type: ignore[method-assign]
+    store.units_and_vectors = clock.timed_iter("read_back_s", store.units_and_vectors)  # type: ignore[method-assign]
     # index_dir.build calls corpus_index.write and lexical.write through their modules.
     index_dir.build = clock.timed("index_build_s", index_dir.build)  # type: ignore[assignment]
     corpus_index.write = clock.timed("corpus_tables_s", corpus_index.write)  # type: ignore[assignment]

@@ -178,12 +178,12 @@ class CorpusIndex:
                 found[unit.id] = unit
         return found
 
-    def units_at(self, positions: Sequence[int]) -> list[Unit]:
-        """The units at these positions (of the BM25 index), in the order given."""
+    def units_at(self, positions: Sequence[int]) -> dict[int, Unit]:
+        """The units at these positions (of the BM25 index), by position, in the order given."""
         marks = ",".join("?" * len(positions))
         rows = self._rows(f"SELECT rowid, data FROM units WHERE rowid IN ({marks})", [p + 1 for p in positions])
         found = {rowid - 1: Unit.model_validate_json(data) for rowid, data in rows}
-        return [found[p] for p in positions if p in found]
+        return {p: found[p] for p in positions if p in found}
 
     def article(self, source: str) -> list[Unit]:
         """An article's units in reading order."""

@@ -1,11 +1,11 @@
 """The index folder: one sub-folder per index generation, and a pointer to the current one.
 
-Ingest (the one writer) builds generation N's corpus tables and BM25 index in a scratch folder,
-renames it to `gNNNNNNNN` and then replaces the `current` pointer file, so a reader sees either
-the old generation or the new one whole. Services open the pointer's generation and look again
-every CITELINE_RELOAD_INTERVAL_S. The previous generation is kept for services that have not
-looked yet; older ones are removed (a process that still has one open keeps reading it: Linux
-frees a removed file when its last user closes it).
+Ingest (the one writer) builds generation N's corpus tables, BM25 index and unit vectors in a
+scratch folder, renames it to `gNNNNNNNN` and then replaces the `current` pointer file, so a
+reader sees either the old generation or the new one whole. Services open the pointer's
+generation and look again every CITELINE_RELOAD_INTERVAL_S. The previous generation is kept for
+services that have not looked yet; older ones are removed (a process that still has one open
+keeps reading it: Linux frees a removed file when its last user closes it).
 """
 
 import os
@@ -15,16 +15,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest import corpus_index, lexical
+import numpy as np
+
+from ingest import corpus_index, lexical, unit_vectors
 from ingest.store import StoredArticle, StoreUnavailable, UnitStore
 from ingest.units import SCHEMA_VERSION, Unit
 
 POINTER = "current"
+# Vectors read from Chroma by id per call, when an interrupted run stored some.
+READ_IDS = 1000
 KEEP = 2
 # What a generation's folder holds: bumped when its tables change. With the units' schema, it
 # is written in each folder; one written by another version is not opened (a service says to run
 # ingest, which rebuilds it), so an upgrade never reads tables it does not know.
-FORMAT = 2
+FORMAT = 3
 VERSION_FILE = "version"
 
 
@@ -57,12 +61,14 @@ def version() -> str:
 @dataclass(frozen=True)
 class Change:
     """What one ingest changed since the generation `since` was built from the store: the corpus
-    files whose units and articles are gone or replaced, and what replaces them."""
+    files whose units and articles are gone or replaced, and what replaces them. `vectors` has
+    a row per unit, NaN for those this run did not embed (an interrupted run stored them)."""
 
     since: int
     files: set[str]
     units: list[Unit]
     articles: list[StoredArticle]
+    vectors: np.ndarray
 
 
 def build(store: UnitStore, root: Path, generation: int, change: Change | None = None) -> Path:
@@ -72,12 +78,14 @@ def build(store: UnitStore, root: Path, generation: int, change: Change | None =
     scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
         scratch.chmod(0o755)  # services may run as another user
-        units, articles = _contents(store, root, change)
+        units, articles, vectors = _contents(store, root, change)
+        _fill(store, units, vectors)
         db = sqlite3.connect(scratch / corpus_index.FILE)
         with db:
             corpus_index.write(units, db, articles)
         db.close()
         lexical.write([u.retrieval_text() for u in units], scratch)
+        unit_vectors.write(vectors, scratch)
         (scratch / VERSION_FILE).write_text(f"{version()}\n", encoding="ascii")
         final = folder(root, generation)
         if final.exists():  # left by a run killed before it moved the pointer
@@ -93,21 +101,42 @@ def build(store: UnitStore, root: Path, generation: int, change: Change | None =
     return final
 
 
-def _contents(store: UnitStore, root: Path, change: Change | None) -> tuple[list[Unit], list[StoredArticle]]:
-    """The units and articles of the new generation. Reading them all back from Chroma is the
-    slow part of an ingest at scale (paged gets, growing with the archive), so a small change,
-    such as a feed's new items, starts from the previous generation's local tables instead."""
+def _contents(
+    store: UnitStore, root: Path, change: Change | None
+) -> tuple[list[Unit], list[StoredArticle], np.ndarray]:
+    """The units, articles and unit vectors of the new generation. Reading them all back from
+    Chroma is the slow part of an ingest at scale (paged gets, growing with the archive), so a
+    small change, such as a feed's new items, starts from the previous generation's local tables
+    instead."""
     if change is not None and current(root) == change.since:
-        previous = corpus_index.CorpusIndex.open(folder(root, change.since))
-        units = [u for u in previous.every_unit() if (u.file or u.source) not in change.files] + change.units
-        kept = [a for a in previous.every_article() if a.file not in change.files]
-        return units, kept + change.articles
+        before = folder(root, change.since)
+        previous = corpus_index.CorpusIndex.open(before)
+        kept = [(row, u) for row, u in enumerate(previous.every_unit()) if (u.file or u.source) not in change.files]
+        vectors = unit_vectors.open_table(before)[[row for row, _ in kept]]
+        units = [u for _, u in kept] + change.units
+        articles = [a for a in previous.every_article() if a.file not in change.files]
+        return units, articles + change.articles, np.concatenate([vectors, change.vectors])
     if change is not None and (store.count(), store.article_count()) == (len(change.units), len(change.articles)):
         # The store holds exactly what this run wrote (a first ingest): nothing to read back. At
         # 100,000 articles the read-back alone is about half an hour.
-        return change.units, change.articles
+        return change.units, change.articles, change.vectors
     files = list(store.file_records())  # read once for both (at 100,000 files about 10 s)
-    return list(store.all_units(files)), list(store.all_articles(files))
+    units: list[Unit] = []
+    pages = [unit_vectors.empty(0)]
+    for page, vectors in store.units_and_vectors(files):
+        units += page
+        pages.append(vectors.astype(unit_vectors.DTYPE))
+    return units, list(store.all_articles(files)), np.concatenate(pages)
+
+
+def _fill(store: UnitStore, units: list[Unit], vectors: np.ndarray) -> None:
+    """Read from Chroma the vectors this run did not embed: what an interrupted run stored."""
+    rows = unit_vectors.missing(vectors)
+    for begin in range(0, len(rows), READ_IDS):
+        batch = rows[begin : begin + READ_IDS]
+        found = store.embeddings_of([units[row].id for row in batch])
+        for row in batch:
+            vectors[row] = found[units[row].id]
 
 
 def _prune(root: Path, generation: int) -> None:

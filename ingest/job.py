@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from ingest import index_dir
+from ingest import index_dir, unit_vectors
 from ingest.corpus import Listing, SourceFile, UnreadableSource, read_bytes, scan_corpus
 from ingest.documents import Document, read_documents
 from ingest.embedder import MiniLMEmbedding
@@ -77,6 +77,7 @@ class _Pending:
     units: list[Unit]
     is_new: bool  # nothing is stored under its name, so there is nothing to delete
     done: int  # units of this content an interrupted run already stored
+    row: int  # its first unit's row in the vectors of this run's change
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def run_ingest(
         report.deleted = gone
 
     pending: list[_Pending] = []
+    rows = 0
     for file in files:
         record = records.get(file.source)
         fresh = record is not None and store.compatible(record)
@@ -149,8 +151,10 @@ def run_ingest(
             report.skipped.append(Skipped(source=file.source, reason=f"{file.source}: no sentences found"))
             continue
         done = _already_done(record, sha, len(units))
-        pending.append(_Pending(file, sha, documents, units, is_new=record is None, done=done))
+        pending.append(_Pending(file, sha, documents, units, is_new=record is None, done=done, row=rows))
+        rows += len(units)
 
+    vectors = unit_vectors.empty(rows)  # the index is built from these, not read back from Chroma
     if pending:
         model = embedder()
         total = sum(len(p.units) - p.done for p in pending)
@@ -162,6 +166,7 @@ def run_ingest(
             writing: Future[None] | None = None
             for group in _groups(pending):
                 embeddings = _embed_group(model, group, bar)
+                _keep(vectors, group, embeddings)
                 if writing is not None:
                     writing.result()
                 writing = writer.submit(_write_group, store, group, embeddings)
@@ -183,6 +188,7 @@ def run_ingest(
             files=set(report.deleted) | {p.file.source for p in pending},
             units=[u for p in pending for u in p.units],
             articles=[_stored(d) for p in pending for d in p.documents],
+            vectors=vectors,
         )
         index_dir.build(store, settings.store.index_path, generation, change)
         report.index_built = True
@@ -254,6 +260,15 @@ def _embed_group(model: MiniLMEmbedding, group: list[_Piece], bar: tqdm) -> np.n
     # One call for the whole group: the embedder sorts its texts by length, so the more it
     # sees at once, the less padding each batch carries. The bar moves as each batch finishes.
     return model.embed([u.retrieval_text() for piece in group for u in piece.units], on_batch=bar.update)
+
+
+def _keep(vectors: np.ndarray, group: list[_Piece], embeddings: np.ndarray) -> None:
+    """Copy a group's embeddings to the rows of its units in `vectors`."""
+    row = 0
+    for piece in group:
+        first, count = piece.pending.row + piece.begin, piece.end - piece.begin
+        vectors[first : first + count] = embeddings[row : row + count]
+        row += count
 
 
 def _write_group(store: UnitStore, group: list[_Piece], embeddings: np.ndarray) -> None:

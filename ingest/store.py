@@ -213,11 +213,14 @@ class UnitStore:
 
     def all_units(self, files: Sequence[str] | None = None) -> Iterable[Unit]:
         """The units of `files` (default: every file in the manifest)."""
-        from llama_index.core.vector_stores.utils import metadata_dict_to_node  # as in upsert
-
         for got in self._by_file(self.units, ["documents", "metadatas"], _units_of, files):
-            for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=False):
-                yield Unit.from_node(metadata_dict_to_node(meta, text=text))  # type: ignore[arg-type]
+            yield from _units_in(got)
+
+    def units_and_vectors(self, files: Sequence[str] | None = None) -> Iterable[tuple[list[Unit], np.ndarray]]:
+        """The units of `files` with their vectors, a page at a time: its units and their rows."""
+        for got in self._by_file(self.units, ["documents", "metadatas", "embeddings"], _units_of, files):
+            if got["ids"]:
+                yield _units_in(got), np.asarray(got["embeddings"], dtype=np.float32)
 
     def _by_file(
         self,
@@ -272,6 +275,13 @@ def _pages(collection: Any, include: list[str]) -> Iterable[Any]:
     peak memory of decoding each one low."""
     for offset in range(0, collection.count(), READ_PAGE):
         yield collection.get(include=include, limit=READ_PAGE, offset=offset)
+
+
+def _units_in(got: Any) -> list[Unit]:
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node  # as in upsert
+
+    texts, metas = got["documents"] or [], got["metadatas"] or []
+    return [Unit.from_node(metadata_dict_to_node(meta, text=text)) for text, meta in zip(texts, metas, strict=False)]  # type: ignore[arg-type]
 
 
 def _units_of(files: list[str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import numpy as np
 from chromadb.errors import ChromaError
 from pydantic import BaseModel
 
+from ingest import unit_vectors
 from ingest.corpus_index import CorpusIndex
 from ingest.lexical import LexicalIndex
 from ingest.minilm import Embedder
@@ -56,13 +57,14 @@ class HybridRetriever:
         self.index = index
         self.embedder = embedder
         self.lexical = LexicalIndex.open(index.folder) if index.folder and len(index) else None
+        self.vectors = unit_vectors.open_table(index.folder) if self.lexical and index.folder else None
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
 
     def retrieve(self, text: str, query_vector: np.ndarray, top_k: int, scope: Scope | None = None) -> list[Candidate]:
         """The `top_k` units for the question, among those `scope` admits."""
-        if self.lexical is None:
+        if self.lexical is None or self.vectors is None:
             raise IndexEmpty("the index is empty: run `citeline ingest` first")
         scope = scope or Scope()
         allowed, where, depth, wide = None, None, min(LEG_DEPTH, len(self.index)), False
@@ -79,7 +81,8 @@ class HybridRetriever:
                 # admits nearly every unit costs more than looking a little further and dropping
                 # what is outside (measured: p95 218 ms against 24 on the BBC set).
                 depth, wide = min(len(self.index), math.ceil(LEG_DEPTH / share)), True
-        lexical = self.index.units_at(self.lexical.top(text, depth, allowed))
+        found = self.index.units_at(self.lexical.top(text, depth, allowed))
+        lexical = list(found.values())
         try:
             nearest = self.store.nearest(query_vector, depth, where)
             similarity = dict(nearest)
@@ -91,14 +94,15 @@ class HybridRetriever:
             if not scope.sources:  # named articles are answered from, copies or not
                 copies = self.index.copies_among(source_of(unit_id) for unit_id in fused)
                 fused = [unit_id for unit_id in fused if source_of(unit_id) not in copies]
-            fused = fused[:top_k]
-            # A unit only BM25 found needs its vector for its similarity.
-            missing = [unit_id for unit_id in fused if unit_id not in similarity]
-            vectors = self.store.embeddings_of(missing)
         except (httpx.HTTPError, ChromaError, ConnectionError) as exc:  # a Chroma server that went away
             raise StoreUnavailable(f"Chroma did not answer: {exc}") from exc
-        for unit_id, vector in vectors.items():
-            similarity[unit_id] = float(np.asarray(vector, dtype=np.float32) @ query_vector)
+        fused = fused[:top_k]
+        # A unit only BM25 found needs its vector for its similarity: its position's row.
+        row = {unit.id: position for position, unit in found.items()}
+        missing = [unit_id for unit_id in fused if unit_id not in similarity]
+        if missing:
+            rows = np.asarray(self.vectors[[row[unit_id] for unit_id in missing]], dtype=np.float32)
+            similarity.update(zip(missing, (rows @ query_vector).tolist(), strict=True))
         units = known | self.index.units([unit_id for unit_id in fused if unit_id not in known])
         return [
             Candidate(unit=units[unit_id], similarity=similarity[unit_id])

@@ -13,9 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 import uvicorn
 
+from ingest import index_dir, unit_vectors
+from ingest.corpus_index import CorpusIndex
 from ingest.embedder import MiniLMEmbedding
 from ingest.job import run_ingest
 from ingest.settings import Settings
@@ -196,6 +199,20 @@ def citeline_serve(env: dict[str, str], ready: str = "/healthz") -> Iterator[tup
 
 def file_text(settings: Settings, source: str) -> str:
     return (Path(settings.store.corpus_dir) / source).read_bytes().decode("utf-8")
+
+
+def assert_vectors_are_chromas(folder: Path, store: UnitStore) -> None:
+    """A generation's vector rows are, in index order, what Chroma holds for its units."""
+    ids = [u.id for u in CorpusIndex.open(folder).every_unit()]
+    stored = store.embeddings_of(ids)
+    table = np.asarray(unit_vectors.open_table(folder), dtype=np.float32)
+    assert ids and table.shape == (len(ids), 384) and set(stored) == set(ids)
+    assert np.abs(table - np.array([stored[i] for i in ids])).max() < 1e-3
+
+
+def current_folder(settings: Settings) -> Path:
+    root = settings.store.index_path
+    return index_dir.folder(root, index_dir.current(root))
 
 
 def assert_citation_verbatim(settings: Settings, citation: dict) -> None:

@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest import index_dir
@@ -14,8 +15,18 @@ from ingest.embedder import MiniLMEmbedding
 from ingest.job import run_ingest
 from ingest.store import UnitStore
 from service.pipeline import Pipeline
+from service.retrieve import LEG_DEPTH
 from service.schemas import AskRequest
-from tests.conftest import CNN, CORPUS, MEDUZA, citeline, cli_env, make_settings
+from tests.conftest import (
+    CNN,
+    CORPUS,
+    MEDUZA,
+    assert_vectors_are_chromas,
+    citeline,
+    cli_env,
+    current_folder,
+    make_settings,
+)
 
 SEED = "000_a589e34c5cfe1d2a.txt"
 
@@ -57,8 +68,8 @@ def test_each_changing_ingest_publishes_a_generation_and_keeps_the_previous_one(
 
 def test_the_index_holds_what_answering_looks_up(workspace, embedder: MiniLMEmbedding) -> None:
     ingest(workspace, embedder)
-    root = workspace.store.index_path
-    index = CorpusIndex.open(index_dir.folder(root, index_dir.current(root)))
+    index = CorpusIndex.open(current_folder(workspace))
+    assert_vectors_are_chromas(current_folder(workspace), UnitStore(workspace))
     article = index.article(SEED)
     stored = {u.id: u for u in UnitStore(workspace).all_units()}
     assert [u.id for u in article] == sorted(stored, key=lambda i: (stored[i].line, stored[i].char_start))
@@ -117,9 +128,10 @@ def test_a_small_change_builds_the_next_generation_from_the_last(tmp_path: Path,
     (corpus / MEDUZA).unlink()
     report = run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
     assert report.index_built and report.added == ["extra.json"] and report.deleted == [MEDUZA]
-    root = settings.store.index_path
-    built = CorpusIndex.open(index_dir.folder(root, index_dir.current(root)))
+    built = CorpusIndex.open(current_folder(settings))
+    assert_vectors_are_chromas(current_folder(settings), UnitStore(settings))
     index_dir.build(UnitStore(settings), tmp_path / "from-chroma", 1)
+    assert_vectors_are_chromas(index_dir.folder(tmp_path / "from-chroma", 1), UnitStore(settings))
     whole = CorpusIndex.open(index_dir.folder(tmp_path / "from-chroma", 1))
     assert sorted(u.id for u in built.every_unit()) == sorted(u.id for u in whole.every_unit())
     assert (
@@ -144,8 +156,8 @@ def test_a_first_ingest_builds_what_chroma_holds_without_reading_it_back(
     )
     settings = make_settings(tmp_path, corpus)
     run_ingest(settings, UnitStore(settings), lambda: embedder, progress=False)
-    root = settings.store.index_path
-    built = CorpusIndex.open(index_dir.folder(root, index_dir.current(root)))
+    built = CorpusIndex.open(current_folder(settings))
+    assert_vectors_are_chromas(current_folder(settings), UnitStore(settings))
     index_dir.build(UnitStore(settings), tmp_path / "from-chroma", 1)
     whole = CorpusIndex.open(index_dir.folder(tmp_path / "from-chroma", 1))
     assert {u.id: u for u in built.every_unit()} == {u.id: u for u in whole.every_unit()}
@@ -171,3 +183,14 @@ def test_a_generation_of_another_version_is_not_opened_and_ingest_rebuilds_it(
     assert not report.changed and report.index_built
     assert index_dir.current(root) == generation
     assert len(index_dir.open_current(root, UnitStore(settings))[1]) == UnitStore(settings).count()
+
+
+def test_a_unit_only_bm25_found_has_the_similarity_of_its_stored_vector(pipeline: Pipeline) -> None:
+    """Its vector is read from the generation's table, by its BM25 position, not from Chroma."""
+    retriever, question = pipeline.retriever, "What did the spokesman say about the blackout in Kyiv?"
+    vector = retriever.embed_query(question)
+    candidates = retriever.retrieve(question, vector, top_k=2 * LEG_DEPTH)
+    nearest = {unit_id for unit_id, _ in pipeline.store.nearest(vector, LEG_DEPTH)}
+    assert [c for c in candidates if c.unit.id not in nearest], "no unit found by BM25 alone"
+    stored = pipeline.store.embeddings_of([c.unit.id for c in candidates])
+    assert max(abs(c.similarity - float(np.dot(stored[c.unit.id], vector))) for c in candidates) < 1e-3

@@ -18,7 +18,15 @@ from ingest.settings import Settings
 from ingest.store import FileRecord, UnitStore
 from service.pipeline import Pipeline
 from service.schemas import AskRequest
-from tests.conftest import CORPUS, REPO, citeline, cli_env, make_settings
+from tests.conftest import (
+    CORPUS,
+    REPO,
+    assert_vectors_are_chromas,
+    citeline,
+    cli_env,
+    current_folder,
+    make_settings,
+)
 
 WORDS = (
     "council minister budget river bridge harbour school doctor farmer price market festival "
@@ -117,6 +125,8 @@ def test_a_long_file_killed_midway_goes_on_from_where_it_stopped(
     run_ingest(clean, UnitStore(clean), lambda: embedder, progress=False)
     assert state(killed) == state(clean)
     assert UnitStore(killed).count() == UnitStore(clean).count() == rerun.units_total
+    # The resumed units' vectors, not embedded by the rerun, came from Chroma.
+    assert_vectors_are_chromas(current_folder(killed), UnitStore(killed))
     print(f"killed with {record.done} of {record.units} units recorded as done")
 
 
