@@ -25,6 +25,7 @@ from tests.conftest import (
     citeline,
     cli_env,
     current_folder,
+    hand_made_unit,
     make_settings,
 )
 
@@ -194,3 +195,24 @@ def test_a_unit_only_bm25_found_has_the_similarity_of_its_stored_vector(pipeline
     assert [c for c in candidates if c.unit.id not in nearest], "no unit found by BM25 alone"
     stored = pipeline.store.embeddings_of([c.unit.id for c in candidates])
     assert max(abs(c.similarity - float(np.dot(stored[c.unit.id], vector))) for c in candidates) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "sources", "undated"),
+    [
+        (20240101, 20240229, (), True),
+        (20240101, 20240229, (), False),
+        (20240201, 0, ("a1.txt",), True),
+        (0, 20231231, ("a0.txt", "a2.txt"), True),
+        (0, 0, ("a1.txt",), False),
+    ],
+)
+def test_a_period_counts_the_units_it_admits(since: int, until: int, sources: tuple, undated: bool) -> None:
+    days = [0, 0, 20240105, 20240210, 20240301, 0, 20231231, 20240229]
+    units = [
+        hand_made_unit(f"Sentence {n}.", [], f"a{n % 3}.txt", n, "T").model_copy(update={"published_day": day})
+        for n, day in enumerate(days)
+    ]
+    index = CorpusIndex.in_memory(units)
+    admitted = index.positions_within(since, until, sources, undated)
+    assert index.count_within(since, until, sources, undated) == len(admitted) > 0
