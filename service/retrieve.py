@@ -81,15 +81,14 @@ class HybridRetriever:
                 # admits nearly every unit costs more than looking a little further and dropping
                 # what is outside (measured: p95 218 ms against 24 on the BBC set).
                 depth, wide = min(len(self.index), math.ceil(LEG_DEPTH / share)), True
-        found = self.index.units_at(self.lexical.top(text, depth, allowed))
-        lexical = list(found.values())
+        lexical = self.index.ids_at(self.lexical.top(text, depth, allowed))
         try:
             nearest = self.store.nearest(query_vector, depth, where)
             similarity = dict(nearest)
-            fused = fuse([[unit_id for unit_id, _ in nearest], [u.id for u in lexical]])
-            known = {u.id: u for u in lexical}
+            fused = fuse([[unit_id for unit_id, _ in nearest], list(lexical.values())])
+            known: dict[str, Unit] = {}
             if wide:
-                known |= self.index.units([unit_id for unit_id in fused if unit_id not in known])
+                known = self.index.units(fused)
                 fused = [unit_id for unit_id in fused if unit_id in known and scope.admits(known[unit_id])]
             if not scope.sources:  # named articles are answered from, copies or not
                 copies = self.index.copies_among(source_of(unit_id) for unit_id in fused)
@@ -98,7 +97,7 @@ class HybridRetriever:
             raise StoreUnavailable(f"Chroma did not answer: {exc}") from exc
         fused = fused[:top_k]
         # A unit only BM25 found needs its vector for its similarity: its position's row.
-        row = {unit.id: position for position, unit in found.items()}
+        row = {unit_id: position for position, unit_id in lexical.items()}
         missing = [unit_id for unit_id in fused if unit_id not in similarity]
         if missing:
             rows = np.asarray(self.vectors[[row[unit_id] for unit_id in missing]], dtype=np.float32)
