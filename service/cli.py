@@ -13,10 +13,10 @@ from ingest.cli import EXIT_ERROR, EXIT_OK, settings_for
 from ingest.settings import Settings, preset
 
 
-def _pipeline(settings: Settings):  # noqa: ANN202 - imported lazily to keep `--help` fast
+def _pipeline(settings: Settings, serving: bool = False):  # noqa: ANN202 - imported lazily to keep `--help` fast
     from service.pipeline import Pipeline
 
-    return Pipeline.load(settings)
+    return Pipeline.load(settings, serving)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -36,7 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.conversations import ConversationStoreError
 
     try:
-        pipeline = _pipeline(settings)
+        pipeline = _pipeline(settings, serving=True)
     except (StoreUnavailable, ConversationStoreError) as exc:
         print(f"citeline serve: {exc}", file=sys.stderr)
         return EXIT_ERROR

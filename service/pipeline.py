@@ -21,6 +21,7 @@ from service.followup import earlier_questions, leans_on_history, quoted_before,
 from service.generative import GenerativeAnswerer
 from service.llm import LLMUnavailable, make_llm
 from service.prompts import cannot_answer, load
+from service.query_batcher import QueryBatcher
 from service.question import Question, analyse
 from service.question_text import is_unicode, visible
 from service.retrieve import Candidate, HybridRetriever
@@ -75,9 +76,10 @@ class Pipeline:
         self._generative: GenerativeAnswerer | None = None
 
     @classmethod
-    def load(cls, settings: Settings) -> "Pipeline":
+    def load(cls, settings: Settings, serving: bool = False) -> "Pipeline":
+        """The pipeline of `settings`; `serving` many questions at once, it embeds them together."""
         embedder = MiniLM.configured(settings.store)
-        return cls(settings, UnitStore(settings), embedder)
+        return cls(settings, UnitStore(settings), QueryBatcher(embedder) if serving else embedder)
 
     def check_question(self, question: str) -> str:
         # The same rule as the request schema's pattern (service/question_text.py), for the

@@ -75,9 +75,11 @@ class Workers(BaseApplication):
         """The app of one worker, run after the fork."""
         from service.app import create_app
         from service.pipeline import Pipeline
+        from service.query_batcher import QueryBatcher
 
         try:
-            return create_app(Pipeline(self.settings, UnitStore(self.settings), self.embedder), self.loads)
+            pipeline = Pipeline(self.settings, UnitStore(self.settings), QueryBatcher(self.embedder))
+            return create_app(pipeline, self.loads)
         except (StoreUnavailable, ConversationStoreError) as exc:
             raise AppImportError(f"citeline serve: {exc}") from None
 
