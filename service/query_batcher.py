@@ -74,10 +74,13 @@ class QueryBatcher:
         try:
             vectors = self.model.embed([text for job in jobs for text in job.texts])
             self.batches += 1
-        except BaseException as exc:  # handed to each waiting question, which raises it
-            for job in jobs:
-                job.error = exc
-                job.done.set()
+        except BaseException as exc:
+            if len(jobs) > 1:  # one question's failure is not its neighbours'
+                for job in jobs:
+                    self._embed([job])
+                return
+            jobs[0].error = exc  # raised by the question that waits for it
+            jobs[0].done.set()
             return
         row = 0
         for job in jobs:

@@ -89,8 +89,23 @@ def test_questions_waiting_together_are_embedded_in_one_call_as_each_alone(model
         assert np.abs(got[question] - model.embed([question])[0]).max() < 1e-4
 
 
-def test_a_failed_batch_fails_its_questions_and_the_next_is_embedded(model: MiniLM) -> None:
+def test_a_question_the_model_fails_on_fails_alone(model: MiniLM) -> None:
     batcher = QueryBatcher(model)
-    with pytest.raises(TypeError):
-        batcher.embed([None])  # type: ignore[list-item]
-    assert batcher.embed(["Who won the final?"]).shape == (1, 384)
+    busy = threading.Thread(target=batcher.embed, args=(["a long sentence about the harbour " * 30] * 64,))
+    busy.start()
+    until(lambda: batcher._jobs.empty())
+    outcome: dict[str, object] = {}
+
+    def ask(name: str, texts: list) -> None:
+        try:
+            outcome[name] = batcher.embed(texts).shape
+        except TypeError as exc:
+            outcome[name] = exc
+
+    asking = [threading.Thread(target=ask, args=args) for args in (("bad", [None]), ("good", ["Who won the final?"]))]
+    for t in asking:
+        t.start()
+    for t in [busy, *asking]:
+        t.join(30)
+    assert isinstance(outcome["bad"], TypeError) and outcome["good"] == (1, 384)
+    assert batcher.embed(["Who scored?"]).shape == (1, 384)
