@@ -57,7 +57,7 @@ class HybridRetriever:
         self.index = index
         self.embedder = embedder
         self.lexical = LexicalIndex.open(index.folder) if index.folder and len(index) else None
-        self.vectors = unit_vectors.open_table(index.folder) if self.lexical and index.folder else None
+        self.vectors = unit_vectors.VectorRows(index.folder) if self.lexical and index.folder else None
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
@@ -100,7 +100,7 @@ class HybridRetriever:
         row = {unit_id: position for position, unit_id in lexical.items()}
         missing = [unit_id for unit_id in fused if unit_id not in similarity]
         if missing:
-            rows = np.asarray(self.vectors[[row[unit_id] for unit_id in missing]], dtype=np.float32)
+            rows = self.vectors.rows([row[unit_id] for unit_id in missing])
             similarity.update(zip(missing, (rows @ query_vector).tolist(), strict=True))
         units = known | self.index.units([unit_id for unit_id in fused if unit_id not in known])
         return [
