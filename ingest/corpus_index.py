@@ -178,14 +178,14 @@ class CorpusIndex:
                 found[unit.id] = unit
         return found
 
-    def ids_at(self, positions: Sequence[int]) -> dict[int, str]:
-        """The ids of the units at these positions (of the BM25 index), by position, in the order
-        given. Ids only: most hits do not make the fused top k, and reading a unit whole is most
+    def ids_at(self, positions: Sequence[int]) -> dict[str, int]:
+        """The ids of the units at these positions (of the BM25 index), each to its position, in
+        the order given. Ids only: most hits do not make the fused top k, and reading a unit whole is most
         of a lookup's cost."""
         marks = ",".join("?" * len(positions))
         rows = self._rows(f"SELECT rowid - 1, id FROM units WHERE rowid IN ({marks})", [p + 1 for p in positions])
         found = dict(rows)
-        return {p: found[p] for p in positions if p in found}
+        return {found[p]: p for p in positions if p in found}
 
     def article(self, source: str) -> list[Unit]:
         """An article's units in reading order."""

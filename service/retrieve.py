@@ -85,7 +85,7 @@ class HybridRetriever:
         try:
             nearest = self.store.nearest(query_vector, depth, where)
             similarity = dict(nearest)
-            fused = fuse([[unit_id for unit_id, _ in nearest], list(lexical.values())])
+            fused = fuse([[unit_id for unit_id, _ in nearest], list(lexical)])
             known: dict[str, Unit] = {}
             if wide:
                 known = self.index.units(fused)
@@ -97,10 +97,9 @@ class HybridRetriever:
             raise StoreUnavailable(f"Chroma did not answer: {exc}") from exc
         fused = fused[:top_k]
         # A unit only BM25 found needs its vector for its similarity: its position's row.
-        row = {unit_id: position for position, unit_id in lexical.items()}
         missing = [unit_id for unit_id in fused if unit_id not in similarity]
         if missing:
-            rows = self.vectors.rows([row[unit_id] for unit_id in missing])
+            rows = self.vectors.rows([lexical[unit_id] for unit_id in missing])
             similarity.update(zip(missing, (rows @ query_vector).tolist(), strict=True))
         units = known | self.index.units([unit_id for unit_id in fused if unit_id not in known])
         return [
